@@ -1,0 +1,8 @@
+namespace Relay.Layer1.Channels;
+
+/// <summary>Record types in a segment body (see docs/protocol.md, "Body records").</summary>
+internal enum BodyRecordType : byte
+{
+    Ack = 1,
+    Fragment = 2,
+}

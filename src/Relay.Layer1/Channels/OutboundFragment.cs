@@ -1,0 +1,31 @@
+namespace Relay.Layer1.Channels;
+
+/// <summary>One fragment waiting for the peer's acknowledgement, with its send history.</summary>
+internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long lamportTime, byte[] data)
+{
+    public long Sequence { get; } = sequence;
+
+    public FragmentFlags Flags { get; } = flags;
+
+    public long LamportTime { get; } = lamportTime;
+
+    public byte[] Data { get; } = data;
+
+    /// <summary>False until the fragment is in the state store: nothing is sent before it would survive a crash.</summary>
+    public bool IsDurable { get; set; }
+
+    public int SendCount { get; set; }
+
+    public long LastSentTimestamp { get; set; }
+
+    /// <summary>Set on the last fragment of a spooled message: its spool file goes once the peer acknowledges it.</summary>
+    public long? SpoolToDelete { get; set; }
+
+    /// <summary>True while the fragment waits in the resend queue, so a scan does not queue it twice.</summary>
+    public bool QueuedForResend { get; set; }
+
+    /// <summary>Completes when the peer acknowledges the message this fragment ends; set on last fragments only.</summary>
+    public TaskCompletionSource? Acknowledged { get; set; }
+
+    public int RecordLength => BodyRecords.FragmentHeaderLength + Data.Length;
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Relay.Layer1.Diagnostics;
+
+/// <summary>Layer-1 log messages. Event ids 1000–1099: node; 1100–1199: files; 1200–1299: state.</summary>
+internal static partial class Layer1Log
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Node {NodeId} opened with {PeerCount} peer(s); outbox {Outbox}, inbox {Inbox}")]
+    public static partial void NodeOpened(ILogger logger, string nodeId, int peerCount, string outbox, string inbox);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Channel to {Peer} resumes with {Fragments} unacknowledged fragment(s); channel from {Peer} handled through {HandledThrough}")]
+    public static partial void ChannelResumed(ILogger logger, string peer, int fragments, long handledThrough);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Node {NodeId} stopped")]
+    public static partial void NodeStopped(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Channel loop for {Peer} failed")]
+    public static partial void ChannelLoopFailed(ILogger logger, Exception exception, string peer);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Trace, Message = "Wrote {FileName}: {Fragments} fragment(s), {BodyBytes} body bytes")]
+    public static partial void FileWritten(ILogger logger, string fileName, int fragments, int bodyBytes);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Could not write {FileName} for {Peer}; its fragments will be resent")]
+    public static partial void FileWriteFailed(ILogger logger, Exception exception, string fileName, string peer);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Could not delete {Path}")]
+    public static partial void FileDeleteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Rejected {FileName} from {Sender}: {Reason} ({Detail})")]
+    public static partial void FileRejected(ILogger logger, string fileName, string sender, FileRejectReason reason, string? detail);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Trace, Message = "Read {FileName}: {NewFragments} new of {Fragments} fragment(s)")]
+    public static partial void FileRead(ILogger logger, string fileName, int newFragments, int fragments);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Could not read {FileName}; it will be tried again")]
+    public static partial void FileReadFailed(ILogger logger, Exception exception, string fileName);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Trace, Message = "Delivered message {Sequence} from {Peer} ({Bytes} bytes)")]
+    public static partial void MessageDelivered(ILogger logger, string peer, long sequence, int bytes);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Watching {Folder} failed; polling continues")]
+    public static partial void WatcherFailed(ILogger logger, Exception exception, string folder);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Could not delete the spooled message {Sequence} for {Peer}; it goes at the next start")]
+    public static partial void SpoolDeleteFailed(ILogger logger, Exception exception, string peer, long sequence);
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "A state write failed")]
+    public static partial void StateWriteFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,130 @@
+using System.IO.Abstractions;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Relay.Layer1.Diagnostics;
+using Relay.Layer1.Format;
+
+namespace Relay.Layer1.Exchange;
+
+/// <summary>
+/// Finds final-named files in a folder: change events for speed, plus a periodic listing because
+/// network mounts (SMB, NFS) deliver no events. Each name is queued once until its consumer calls
+/// <see cref="Release"/>; temporary names are never queued.
+/// </summary>
+internal sealed class InboxWatcher : IDisposable
+{
+    private readonly IFileSystem _fileSystem;
+    private readonly string _folder;
+    private readonly Func<string, bool> _isWanted;
+    private readonly TimeSpan _pollInterval;
+    private readonly ILogger _logger;
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
+    private readonly bool _useWatcher;
+    private IFileSystemWatcher? _watcher;
+
+    public InboxWatcher(IFileSystem fileSystem, string folder, Func<string, bool> isWanted, TimeSpan pollInterval, ILogger logger, bool useWatcher = true)
+    {
+        _useWatcher = useWatcher;
+        _fileSystem = fileSystem;
+        _folder = folder;
+        _isWanted = isWanted;
+        _pollInterval = pollInterval;
+        _logger = logger;
+    }
+
+    public ChannelReader<string> Names => _queue.Reader;
+
+    /// <summary>Starts watching, then lists the folder once so files already there are found.</summary>
+    public void Start()
+    {
+        if (_useWatcher)
+        {
+            StartWatcher();
+        }
+
+        Scan();
+    }
+
+    private void StartWatcher()
+    {
+        try
+        {
+            var watcher = _fileSystem.FileSystemWatcher.CreateNew(_folder);
+            watcher.NotifyFilter = NotifyFilters.FileName;
+            watcher.InternalBufferSize = 64 * 1024;
+            watcher.Created += (_, e) => Offer(e.Name);
+            watcher.Renamed += (_, e) => Offer(e.Name);
+            watcher.Error += (_, e) => Layer1Log.WatcherFailed(_logger, e.GetException(), _folder);
+            watcher.EnableRaisingEvents = true;
+            _watcher = watcher;
+        }
+        catch (Exception exception) when (exception is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            Layer1Log.WatcherFailed(_logger, exception, _folder);
+        }
+    }
+
+    public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_pollInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Scan();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The consumer is done with a name; a later event or listing may queue it again.</summary>
+    public void Release(string name)
+    {
+        lock (_queued)
+        {
+            _queued.Remove(name);
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _queue.Writer.TryComplete();
+    }
+
+    private void Scan()
+    {
+        try
+        {
+            foreach (var path in _fileSystem.Directory.EnumerateFiles(_folder))
+            {
+                Offer(_fileSystem.Path.GetFileName(path));
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Layer1Log.WatcherFailed(_logger, exception, _folder);
+        }
+    }
+
+    private void Offer(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || SegmentFileName.IsTemporary(name) || !_isWanted(name))
+        {
+            return;
+        }
+
+        lock (_queued)
+        {
+            if (!_queued.Add(name))
+            {
+                return;
+            }
+        }
+
+        _queue.Writer.TryWrite(name);
+    }
+}

@@ -1,0 +1,269 @@
+using System.IO.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Relay.Layer1.Exchange;
+using Relay.Layer1.Format;
+
+namespace Relay.Layer1.Faults;
+
+/// <summary>
+/// Moves files from one folder to another the way an unreliable transfer link does: it loses,
+/// duplicates, truncates, corrupts, delays (so reorders) and replays them, by a seeded plan.
+/// Operators rehearse a link with it before trusting the real one; tests put it between nodes.
+/// Like a mirror it takes each final-named file once (temporary names are left alone), deletes
+/// it from the source, and writes each copy under a temporary name before renaming it into place.
+/// Copies still waiting for their delay when the pipe stops are dropped, as a link would lose them.
+/// </summary>
+public sealed class FaultInjectingFolderPipe : IAsyncDisposable
+{
+    private readonly IFileSystem _fileSystem;
+    private readonly string _source;
+    private readonly string _destination;
+    private readonly FaultProfile _profile;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly InboxWatcher _watcher;
+    private readonly Random _random;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private long _heldBytes;
+    private int _started;
+
+    public FaultInjectingFolderPipe(
+        IFileSystem fileSystem,
+        string sourceDirectory,
+        string destinationDirectory,
+        FaultProfile profile,
+        ILogger<FaultInjectingFolderPipe>? logger = null,
+        TimeProvider? timeProvider = null,
+        TimeSpan? pollInterval = null)
+        : this(fileSystem, sourceDirectory, destinationDirectory, profile, logger, timeProvider, pollInterval, useWatcher: true)
+    {
+    }
+
+    internal FaultInjectingFolderPipe(
+        IFileSystem fileSystem,
+        string sourceDirectory,
+        string destinationDirectory,
+        FaultProfile profile,
+        ILogger<FaultInjectingFolderPipe>? logger,
+        TimeProvider? timeProvider,
+        TimeSpan? pollInterval,
+        bool useWatcher)
+    {
+        ArgumentNullException.ThrowIfNull(fileSystem);
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate();
+        _fileSystem = fileSystem;
+        _source = sourceDirectory;
+        _destination = destinationDirectory;
+        _profile = profile;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _random = new Random(profile.Seed);
+        _watcher = new InboxWatcher(fileSystem, sourceDirectory, static _ => true, pollInterval ?? TimeSpan.FromMilliseconds(250), _logger, useWatcher);
+    }
+
+    public FaultPipeCounters Counters { get; } = new();
+
+    /// <summary>Begins moving files in the background.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("The pipe is already started.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        _fileSystem.Directory.CreateDirectory(_source);
+        _fileSystem.Directory.CreateDirectory(_destination);
+        FaultPipeLog.Started(_logger, _source, _destination, _profile);
+        _watcher.Start();
+        _loops.Add(_watcher.PollAsync(_stopping.Token));
+        _loops.Add(Task.Factory.StartNew(() => Move(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops moving files; delayed copies not yet delivered are dropped.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _watcher.Dispose();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        FaultPipeLog.Stopped(_logger, _source, _destination, Counters);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private void Move(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (_watcher.Names.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                while (_watcher.Names.TryRead(out var name))
+                {
+                    MoveOne(name, cancellationToken);
+                    _watcher.Release(name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void MoveOne(string name, CancellationToken cancellationToken)
+    {
+        var sourcePath = _fileSystem.Path.Combine(_source, name);
+        byte[] original;
+        try
+        {
+            original = _fileSystem.File.ReadAllBytes(sourcePath);
+            _fileSystem.File.Delete(sourcePath);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Taken by someone else, or withdrawn by its writer.
+            return;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Counters.AddError();
+            FaultPipeLog.MoveFailed(_logger, exception, name);
+            return;
+        }
+
+        Counters.AddSeen();
+        foreach (var (bytes, delay, fate) in Plan(original))
+        {
+            FaultPipeLog.Decided(_logger, name, fate);
+            if (delay <= TimeSpan.Zero || !TryHold(bytes.Length))
+            {
+                Deliver(name, bytes);
+                continue;
+            }
+
+            _ = DeliverLaterAsync(name, bytes, delay, cancellationToken);
+        }
+    }
+
+    // Draws every decision for one file, in a fixed order, from the seeded generator.
+    private List<(byte[] Bytes, TimeSpan Delay, string Fate)> Plan(byte[] original)
+    {
+        var copies = new List<(byte[], TimeSpan, string)>();
+        lock (_random)
+        {
+            if (Roll(_profile.Loss))
+            {
+                Counters.AddLost();
+            }
+            else
+            {
+                copies.Add(Damage(original, "delivered"));
+                if (Roll(_profile.Duplicate))
+                {
+                    Counters.AddDuplicated();
+                    copies.Add(Damage(original, "duplicate"));
+                }
+            }
+
+            if (Roll(_profile.Replay))
+            {
+                Counters.AddReplayed();
+                copies.Add(((byte[])original.Clone(), _profile.ReplayDelay + RandomDelay(), "replay"));
+            }
+        }
+
+        return copies;
+    }
+
+    private (byte[] Bytes, TimeSpan Delay, string Fate) Damage(byte[] original, string fate)
+    {
+        var bytes = original;
+        if (Roll(_profile.Truncate) && original.Length > 0)
+        {
+            bytes = original.AsSpan(0, _random.Next(original.Length)).ToArray();
+            Counters.AddTruncated();
+            fate += ", truncated";
+        }
+
+        if (Roll(_profile.Corrupt) && bytes.Length > 0)
+        {
+            bytes = ReferenceEquals(bytes, original) ? (byte[])original.Clone() : bytes;
+            var flips = _random.Next(1, 9);
+            for (var i = 0; i < flips; i++)
+            {
+                bytes[_random.Next(bytes.Length)] ^= (byte)(1 << _random.Next(8));
+            }
+
+            Counters.AddCorrupted();
+            fate += ", corrupted";
+        }
+
+        return (bytes, RandomDelay(), fate);
+    }
+
+    private bool Roll(double probability) => probability > 0 && _random.NextDouble() < probability;
+
+    private TimeSpan RandomDelay() => _profile.MaxDelay <= TimeSpan.Zero ? TimeSpan.Zero : _profile.MaxDelay * _random.NextDouble();
+
+    private bool TryHold(long bytes)
+    {
+        if (Interlocked.Add(ref _heldBytes, bytes) <= _profile.MaxHeldBytes)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _heldBytes, -bytes);
+        return false;
+    }
+
+    private async Task DeliverLaterAsync(string name, byte[] bytes, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            Deliver(name, bytes);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Interlocked.Add(ref _heldBytes, -bytes.Length);
+        }
+    }
+
+    private void Deliver(string name, byte[] bytes)
+    {
+        var temporary = _fileSystem.Path.Combine(_destination, SegmentFileName.TemporaryNameFor(name) + "-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            _fileSystem.File.WriteAllBytes(temporary, bytes);
+            _fileSystem.File.Move(temporary, _fileSystem.Path.Combine(_destination, name), overwrite: true);
+            Counters.AddDelivered();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Counters.AddError();
+            FaultPipeLog.MoveFailed(_logger, exception, name);
+            try
+            {
+                _fileSystem.File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                FaultPipeLog.MoveFailed(_logger, cleanup, temporary);
+            }
+        }
+    }
+}

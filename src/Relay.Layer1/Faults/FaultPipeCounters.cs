@@ -1,0 +1,52 @@
+namespace Relay.Layer1.Faults;
+
+/// <summary>What a fault pipe has done so far; read while it runs.</summary>
+public sealed class FaultPipeCounters
+{
+    private long _seen;
+    private long _delivered;
+    private long _lost;
+    private long _duplicated;
+    private long _truncated;
+    private long _corrupted;
+    private long _replayed;
+    private long _errors;
+
+    /// <summary>Files taken from the source folder.</summary>
+    public long Seen => Interlocked.Read(ref _seen);
+
+    /// <summary>Copies written to the destination folder (duplicates and replays included).</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    public long Lost => Interlocked.Read(ref _lost);
+
+    public long Duplicated => Interlocked.Read(ref _duplicated);
+
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    public long Corrupted => Interlocked.Read(ref _corrupted);
+
+    public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Files that could not be read or written (logged, never fatal).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    internal void AddSeen() => Interlocked.Increment(ref _seen);
+
+    internal void AddDelivered() => Interlocked.Increment(ref _delivered);
+
+    internal void AddLost() => Interlocked.Increment(ref _lost);
+
+    internal void AddDuplicated() => Interlocked.Increment(ref _duplicated);
+
+    internal void AddTruncated() => Interlocked.Increment(ref _truncated);
+
+    internal void AddCorrupted() => Interlocked.Increment(ref _corrupted);
+
+    internal void AddReplayed() => Interlocked.Increment(ref _replayed);
+
+    internal void AddError() => Interlocked.Increment(ref _errors);
+
+    public override string ToString() =>
+        $"seen {Seen}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, truncated {Truncated}, corrupted {Corrupted}, replayed {Replayed}, errors {Errors}";
+}

@@ -1,0 +1,186 @@
+using System.Buffers.Text;
+using System.IO.Abstractions;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Relay.Layer1.Identity;
+
+/// <summary>Converts between BCL keys and JWK set files, and computes RFC 7638 thumbprints.</summary>
+internal static class JsonWebKeys
+{
+    public const string SigningAlgorithm = "ES256";
+    public const string EncryptionAlgorithm = "RSA-OAEP";
+
+    public static JsonWebKeyDocument FromSigningKey(ECDsa key, bool includePrivate)
+    {
+        var parameters = key.ExportParameters(includePrivate);
+        var document = new JsonWebKeyDocument
+        {
+            KeyType = "EC",
+            Use = "sig",
+            Algorithm = SigningAlgorithm,
+            Curve = "P-256",
+            X = Base64Url.EncodeToString(parameters.Q.X),
+            Y = Base64Url.EncodeToString(parameters.Q.Y),
+            D = includePrivate ? Base64Url.EncodeToString(parameters.D) : null,
+        };
+        document.KeyId = Thumbprint(document);
+        return document;
+    }
+
+    public static JsonWebKeyDocument FromEncryptionKey(RSA key, bool includePrivate)
+    {
+        var parameters = key.ExportParameters(includePrivate);
+        var document = new JsonWebKeyDocument
+        {
+            KeyType = "RSA",
+            Use = "enc",
+            Algorithm = EncryptionAlgorithm,
+            Modulus = Base64Url.EncodeToString(parameters.Modulus),
+            Exponent = Base64Url.EncodeToString(parameters.Exponent),
+        };
+        if (includePrivate)
+        {
+            document.D = Base64Url.EncodeToString(parameters.D);
+            document.P = Base64Url.EncodeToString(parameters.P);
+            document.Q = Base64Url.EncodeToString(parameters.Q);
+            document.DP = Base64Url.EncodeToString(parameters.DP);
+            document.DQ = Base64Url.EncodeToString(parameters.DQ);
+            document.InverseQ = Base64Url.EncodeToString(parameters.InverseQ);
+        }
+
+        document.KeyId = Thumbprint(document);
+        return document;
+    }
+
+    public static ECDsa ToSigningKey(JsonWebKeyDocument document, bool requirePrivate, string source)
+    {
+        if (document.Curve != "P-256" || document.X is null || document.Y is null)
+        {
+            throw new InvalidDataException($"{source}: the signing key must be an EC P-256 key with x and y.");
+        }
+
+        if (requirePrivate && document.D is null)
+        {
+            throw new InvalidDataException($"{source}: the signing key has no private part (d).");
+        }
+
+        var parameters = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = Decode(document.X, source), Y = Decode(document.Y, source) },
+            D = requirePrivate ? Decode(document.D!, source) : null,
+        };
+        try
+        {
+            return ECDsa.Create(parameters);
+        }
+        catch (CryptographicException exception)
+        {
+            throw new InvalidDataException($"{source}: the signing key is not a valid P-256 key.", exception);
+        }
+    }
+
+    public static RSA ToEncryptionKey(JsonWebKeyDocument document, bool requirePrivate, string source)
+    {
+        if (document.Modulus is null || document.Exponent is null)
+        {
+            throw new InvalidDataException($"{source}: the encryption key must be an RSA key with n and e.");
+        }
+
+        var parameters = new RSAParameters { Modulus = Decode(document.Modulus, source), Exponent = Decode(document.Exponent, source) };
+        if (requirePrivate)
+        {
+            if (document.D is null || document.P is null || document.Q is null || document.DP is null || document.DQ is null || document.InverseQ is null)
+            {
+                throw new InvalidDataException($"{source}: the encryption key has no complete private part (d, p, q, dp, dq, qi).");
+            }
+
+            parameters.D = Decode(document.D, source);
+            parameters.P = Decode(document.P, source);
+            parameters.Q = Decode(document.Q, source);
+            parameters.DP = Decode(document.DP, source);
+            parameters.DQ = Decode(document.DQ, source);
+            parameters.InverseQ = Decode(document.InverseQ, source);
+        }
+
+        if (parameters.Modulus.Length < 256)
+        {
+            throw new InvalidDataException($"{source}: the encryption key must be RSA 2048 bits or more.");
+        }
+
+        try
+        {
+            return RSA.Create(parameters);
+        }
+        catch (CryptographicException exception)
+        {
+            throw new InvalidDataException($"{source}: the encryption key is not a valid RSA key.", exception);
+        }
+    }
+
+    /// <summary>RFC 7638: SHA-256 of the required members in lexicographic order, base64url.</summary>
+    public static string Thumbprint(JsonWebKeyDocument key)
+    {
+        var canonical = key.KeyType switch
+        {
+            "EC" => $$"""{"crv":"{{key.Curve}}","kty":"EC","x":"{{key.X}}","y":"{{key.Y}}"}""",
+            "RSA" => $$"""{"e":"{{key.Exponent}}","kty":"RSA","n":"{{key.Modulus}}"}""",
+            _ => throw new InvalidDataException($"Unsupported key type '{key.KeyType}'."),
+        };
+        return Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    public static JsonWebKeySetDocument Read(IFileSystem fileSystem, string path)
+    {
+        JsonWebKeySetDocument? document;
+        try
+        {
+            using var stream = fileSystem.File.OpenRead(path);
+            document = JsonSerializer.Deserialize(stream, KeyFileJsonContext.Default.JsonWebKeySetDocument);
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"{path}: not a JWK set: {exception.Message}", exception);
+        }
+
+        if (document is null || document.Keys.Count == 0)
+        {
+            throw new InvalidDataException($"{path}: the JWK set has no keys.");
+        }
+
+        return document;
+    }
+
+    public static void Write(IFileSystem fileSystem, string path, JsonWebKeySetDocument document, bool isPrivate)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(document, KeyFileJsonContext.Default.JsonWebKeySetDocument);
+        using (var stream = fileSystem.FileStream.Create(path, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            // Restrict a private key file before any secret is written into it.
+            if (isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem)
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            stream.Write(json);
+        }
+    }
+
+    public static JsonWebKeyDocument Find(JsonWebKeySetDocument set, string use, string path) =>
+        set.Keys.SingleOrDefault(k => k.Use == use)
+        ?? throw new InvalidDataException($"{path}: the JWK set must hold exactly one key with \"use\": \"{use}\".");
+
+    private static byte[] Decode(string value, string source)
+    {
+        try
+        {
+            return Base64Url.DecodeFromChars(value);
+        }
+        catch (FormatException exception)
+        {
+            throw new InvalidDataException($"{source}: a key member is not base64url.", exception);
+        }
+    }
+}

@@ -1,0 +1,454 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Relay.Layer1.Channels;
+using Relay.Layer1.Diagnostics;
+using Relay.Layer1.Exchange;
+using Relay.Layer1.Format;
+using Relay.Layer1.Identity;
+using Relay.Layer1.State;
+
+namespace Relay.Layer1;
+
+/// <summary>
+/// One node of layer 1: a reliable, ordered, authenticated and encrypted message channel to each
+/// configured peer, carried by files in an outbox and an inbox folder. Messages are delivered in
+/// order and exactly once across restarts, provided the application marks each handled
+/// (<see cref="MarkHandledAsync"/>) only after acting on it.
+/// </summary>
+public sealed class Layer1Node : IAsyncDisposable
+{
+    // Files up to this size are read whatever this node's own bound: peers may be configured differently.
+    private const int MinAcceptedFileBytes = 64 * 1024 * 1024;
+
+    private readonly NodeContext _context;
+    private readonly Dictionary<string, PeerChannels> _peers;
+    private readonly ChannelCounters _unknownSenders = new();
+    private readonly InboxWatcher _inbox;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+    private readonly int _maxAcceptedFileBytes;
+    private readonly string _ownNamePrefix;
+    private int _disposed;
+
+    private Layer1Node(NodeContext context, Dictionary<string, PeerChannels> peers)
+    {
+        _context = context;
+        _peers = peers;
+        _maxAcceptedFileBytes = Math.Max(context.Options.MaxFileBytes, MinAcceptedFileBytes);
+        _ownNamePrefix = context.NodeId + "_";
+        _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger);
+    }
+
+    public string NodeId => _context.NodeId;
+
+    public IReadOnlyCollection<string> Peers => _peers.Keys;
+
+    /// <summary>Opens the node's state, resumes every channel and starts reading and writing files.</summary>
+    /// <exception cref="OptionsValidationException">A setting is invalid; the message names it.</exception>
+    public static Layer1Node Open(Layer1Options options, NodeKeyPair keys, IEnumerable<PeerPublicKeys> peers, Layer1NodeServices? services = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(peers);
+        services ??= new Layer1NodeServices();
+        var validation = new Layer1OptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(nameof(Layer1Options), typeof(Layer1Options), validation.Failures);
+        }
+
+        Identity.NodeId.Validate(keys.NodeId, nameof(keys));
+        var peerKeys = new Dictionary<string, PeerPublicKeys>(StringComparer.Ordinal);
+        foreach (var peer in peers)
+        {
+            if (peer.NodeId == keys.NodeId || !peerKeys.TryAdd(peer.NodeId, peer))
+            {
+                throw new ArgumentException($"Peer '{peer.NodeId}' is listed twice or is this node itself.", nameof(peers));
+            }
+        }
+
+        var fileSystem = services.FileSystem;
+        fileSystem.Directory.CreateDirectory(options.Outbox);
+        fileSystem.Directory.CreateDirectory(options.Inbox);
+        var logger = (ILogger?)services.LoggerFactory?.CreateLogger<Layer1Node>() ?? NullLogger.Instance;
+        var store = StateStore.Open(options.StateDirectory);
+        try
+        {
+            var ackEpoch = store.ReadNodeValue(StateStore.AckEpochKey) + 1;
+            store.SaveNodeValueAsync(StateStore.AckEpochKey, ackEpoch).GetAwaiter().GetResult();
+            var context = new NodeContext(
+                keys.NodeId,
+                options,
+                fileSystem,
+                services.TimeProvider,
+                new SegmentCodec(keys, id => peerKeys.GetValueOrDefault(id)),
+                store,
+                new LamportClock(store.ReadNodeValue(StateStore.LamportKey)),
+                logger,
+                new Layer1Metrics(services.MeterFactory));
+
+            var channels = new Dictionary<string, PeerChannels>(StringComparer.Ordinal);
+            foreach (var peer in peerKeys.Keys)
+            {
+                var spool = new MessageSpool(options.StateDirectory, peer);
+                var state = store.ReadPeer(peer, spool);
+                var counters = new ChannelCounters();
+                var inbound = new InboundChannel(context, peer, state.Handled, ackEpoch, counters);
+                var outbound = new OutboundChannel(context, peer, state, spool, counters, inbound.CurrentAck);
+                inbound.AckNeeded = outbound.RequestAck;
+                channels.Add(peer, new PeerChannels(inbound, outbound, counters));
+                Layer1Log.ChannelResumed(logger, peer, state.Outbound.Count, state.Handled.Cumulative);
+            }
+
+            var node = new Layer1Node(context, channels);
+            node.Start();
+            Layer1Log.NodeOpened(logger, keys.NodeId, channels.Count, options.Outbox, options.Inbox);
+            return node;
+        }
+        catch
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>Queues a message for a peer; completes once it is durable (it will be delivered even if this node is killed now).</summary>
+    /// <remarks>Waits while the channel's unacknowledged bytes exceed <see cref="Layer1Options.MaxUnacknowledgedBytes"/>.</remarks>
+    public Task<SentMessage> SendAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return Channels(peer).Outbound.SendAsync(payload, cancellationToken);
+    }
+
+    /// <summary>The peer's messages in order; a message not marked handled before a restart comes again after it.</summary>
+    public IAsyncEnumerable<ReceivedMessage> ReadAllAsync(string peer, CancellationToken cancellationToken = default) =>
+        Channels(peer).Inbound.Deliveries.ReadAllAsync(cancellationToken);
+
+    /// <summary>Reads the next message from a peer, in order.</summary>
+    public ValueTask<ReceivedMessage> ReceiveAsync(string peer, CancellationToken cancellationToken = default) =>
+        Channels(peer).Inbound.Deliveries.ReadAsync(cancellationToken);
+
+    /// <summary>Records durably that a delivered message has been acted on; it will not be delivered again.</summary>
+    public Task MarkHandledAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return Channels(message.Peer).Inbound.MarkHandledAsync(message, cancellationToken);
+    }
+
+    public Layer1Status GetStatus()
+    {
+        var peers = new List<PeerStatus>(_peers.Count);
+        foreach (var (peer, channels) in _peers)
+        {
+            var counters = channels.Counters;
+            var outbound = channels.Outbound.Snapshot();
+            var lastSeen = Interlocked.Read(ref counters.LastFileSeenUnixMs);
+            peers.Add(new PeerStatus
+            {
+                Peer = peer,
+                Sent = Interlocked.Read(ref counters.MessagesSent),
+                Acknowledged = Interlocked.Read(ref counters.MessagesAcknowledged),
+                InFlight = outbound.InFlight,
+                InFlightBytes = outbound.UnacknowledgedBytes,
+                Resent = Interlocked.Read(ref counters.FragmentsResent),
+                FilesWritten = Interlocked.Read(ref counters.FilesWritten),
+                FileBytesWritten = Interlocked.Read(ref counters.FileBytesWritten),
+                FilesReceived = Interlocked.Read(ref counters.FilesReceived),
+                Received = Interlocked.Read(ref counters.FragmentsReceived),
+                DuplicatesDropped = Interlocked.Read(ref counters.DuplicateFragments),
+                Delivered = Interlocked.Read(ref counters.MessagesDelivered),
+                Handled = Interlocked.Read(ref counters.MessagesHandled),
+                Rejected = counters.RejectedSnapshot(),
+                LastFileSeen = lastSeen == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastSeen),
+                OldestUnacknowledgedAge = outbound.OldestUnacknowledgedAge,
+                SmoothedRoundTrip = outbound.SmoothedRoundTrip,
+                RetransmitTimeout = outbound.RetransmitTimeout,
+            });
+        }
+
+        return new Layer1Status(NodeId, peers, _unknownSenders.RejectedSnapshot());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _inbox.Dispose();
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        foreach (var channels in _peers.Values)
+        {
+            channels.Inbound.Complete();
+        }
+
+        foreach (var channels in _peers.Values)
+        {
+            channels.Outbound.Dispose();
+        }
+
+        await _context.Store.DisposeAsync().ConfigureAwait(false);
+        _context.Metrics.Dispose();
+        _stopping.Dispose();
+        Layer1Log.NodeStopped(_context.Logger, NodeId);
+    }
+
+    private void Start()
+    {
+        DeleteLeftoverOwnFiles();
+        var stopping = _stopping.Token;
+        foreach (var channels in _peers.Values)
+        {
+            // A fresh ack tells each peer at once what survived the restart: anything it believed held
+            // in this node's memory before is gone and must come again.
+            channels.Outbound.RequestAck();
+            _loops.Add(RunOnOwnThread(channels.Outbound.Peer, () => channels.Outbound.Run(stopping)));
+        }
+
+        _inbox.Start();
+        _loops.Add(RunGuardedAsync("inbox", () => _inbox.PollAsync(stopping)));
+        _loops.Add(RunOnOwnThread("inbox", () => Consume(stopping)));
+    }
+
+    private Task RunGuardedAsync(string name, Func<Task> loop) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await loop().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception exception)
+            {
+                Layer1Log.ChannelLoopFailed(_context.Logger, exception, name);
+                throw;
+            }
+        });
+
+    // Loops that decrypt, encrypt and do file IO synchronously get threads of their own, so they
+    // never starve the thread pool that the application's async code runs on.
+    private Task RunOnOwnThread(string name, Action loop) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    loop();
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                }
+                catch (Exception exception)
+                {
+                    Layer1Log.ChannelLoopFailed(_context.Logger, exception, name);
+                    throw;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    // Files this node wrote before a restart: everything unacknowledged is sent again, so they are redundant.
+    private void DeleteLeftoverOwnFiles()
+    {
+        var fileSystem = _context.FileSystem;
+        foreach (var path in fileSystem.Directory.EnumerateFiles(_context.Options.Outbox))
+        {
+            var name = fileSystem.Path.GetFileName(path);
+            var finalName = SegmentFileName.FinalNameOf(name);
+            if (SegmentFileName.TryParse(finalName, out var sender, out _, out _) && sender == NodeId)
+            {
+                try
+                {
+                    fileSystem.File.Delete(path);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
+                }
+            }
+        }
+    }
+
+    private bool IsAddressedToMe(string name) =>
+        !name.StartsWith(_ownNamePrefix, StringComparison.Ordinal)
+        && SegmentFileName.TryParse(name, out _, out var recipient, out _)
+        && recipient == NodeId;
+
+    private void Consume(CancellationToken cancellationToken)
+    {
+        var fragments = new List<ReceivedFragment>();
+        while (_inbox.Names.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+        {
+            while (_inbox.Names.TryRead(out var name))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Consume(name, fragments);
+            }
+        }
+    }
+
+    private void Consume(string name, List<ReceivedFragment> fragments)
+    {
+        var fileSystem = _context.FileSystem;
+        var path = fileSystem.Path.Combine(_context.Options.Inbox, name);
+        if (!SegmentFileName.TryParse(name, out var claimedSender, out _, out _) || _consumed.Contains(name))
+        {
+            _inbox.Release(name);
+            return;
+        }
+
+        byte[]? file = null;
+        byte[]? body = null;
+        var remove = true;
+        try
+        {
+            if (!_peers.TryGetValue(claimedSender, out var channels))
+            {
+                Reject(name, claimedSender, FileRejectReason.UnknownSender, "not a configured peer");
+                return;
+            }
+
+            int length;
+            try
+            {
+                using var stream = fileSystem.FileStream.Create(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+                if (stream.Length > _maxAcceptedFileBytes)
+                {
+                    Reject(name, claimedSender, FileRejectReason.TooLarge, $"{stream.Length} bytes");
+                    return;
+                }
+
+                length = (int)stream.Length;
+                file = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                stream.ReadExactly(file, 0, length);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Another reader took it, or the sender withdrew it after an ack.
+                remove = false;
+                return;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                Layer1Log.FileReadFailed(_context.Logger, exception, name);
+                remove = false;
+                return;
+            }
+
+            body = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            var decoded = _context.Codec.Decode(file.AsSpan(0, length), name, body);
+            if (!decoded.IsAccepted)
+            {
+                Reject(name, claimedSender, Map(decoded.Reason), decoded.Detail);
+                return;
+            }
+
+            var manifest = decoded.Manifest!;
+            if (manifest.Sender != claimedSender || manifest.Channel != $"{claimedSender}>{NodeId}")
+            {
+                Reject(name, claimedSender, FileRejectReason.NameMismatch, "signed channel differs from the file name");
+                return;
+            }
+
+            if (_context.Time.GetUtcNow() - manifest.CreatedAt > _context.Options.MaxFileAge)
+            {
+                Reject(name, claimedSender, FileRejectReason.Expired, $"created {manifest.CreatedAt:O}");
+                return;
+            }
+
+            if (!BodyRecords.TryRead(body.AsMemory(0, decoded.BodyLength), fragments, out var ack))
+            {
+                Reject(name, claimedSender, FileRejectReason.Malformed, "body records do not parse");
+                return;
+            }
+
+            // Authentic from here on: state may change.
+            _context.Clock.Observe(manifest.LamportTime);
+            Interlocked.Increment(ref channels.Counters.FilesReceived);
+            Interlocked.Exchange(ref channels.Counters.LastFileSeenUnixMs, _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            var newAck = ack is not null && channels.Outbound.OnAck(ack);
+            var accepted = fragments.Count > 0 ? channels.Inbound.Accept(fragments) : 0;
+            if (!newAck && accepted == 0)
+            {
+                Reject(name, claimedSender, FileRejectReason.Replayed, "nothing new");
+                return;
+            }
+
+            _context.Metrics.FileRead(claimedSender);
+            Layer1Log.FileRead(_context.Logger, name, accepted, fragments.Count);
+        }
+        finally
+        {
+            fragments.Clear();
+            if (file is not null)
+            {
+                ArrayPool<byte>.Shared.Return(file);
+            }
+
+            if (body is not null)
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+
+            if (remove)
+            {
+                Remove(path, name);
+            }
+
+            _inbox.Release(name);
+        }
+    }
+
+    private void Reject(string name, string claimedSender, FileRejectReason reason, string? detail)
+    {
+        var counters = _peers.TryGetValue(claimedSender, out var channels) ? channels.Counters : _unknownSenders;
+        counters.Reject(reason);
+        _context.Metrics.FileRejected(claimedSender, reason);
+        Layer1Log.FileRejected(_context.Logger, name, claimedSender, reason, detail);
+    }
+
+    private void Remove(string path, string name)
+    {
+        if (!_context.Options.DeleteConsumedFiles)
+        {
+            _consumed.Add(name);
+            return;
+        }
+
+        try
+        {
+            _context.FileSystem.File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
+        }
+    }
+
+    private PeerChannels Channels(string peer) =>
+        _peers.TryGetValue(peer, out var channels)
+            ? channels
+            : throw new ArgumentException($"'{peer}' is not a configured peer of node '{NodeId}'.", nameof(peer));
+
+    private static FileRejectReason Map(SegmentRejectReason reason) => reason switch
+    {
+        SegmentRejectReason.Truncated => FileRejectReason.Truncated,
+        SegmentRejectReason.Corrupted => FileRejectReason.Corrupted,
+        SegmentRejectReason.UnsupportedVersion => FileRejectReason.UnsupportedVersion,
+        SegmentRejectReason.UnknownSender => FileRejectReason.UnknownSender,
+        SegmentRejectReason.BadSignature => FileRejectReason.BadSignature,
+        SegmentRejectReason.WrongRecipient => FileRejectReason.WrongRecipient,
+        SegmentRejectReason.NameMismatch => FileRejectReason.NameMismatch,
+        _ => FileRejectReason.Malformed,
+    };
+
+    private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters);
+}

@@ -1,0 +1,50 @@
+namespace Relay.Layer1;
+
+/// <summary>Settings of a layer-1 node: where it reads and writes, and how its channels behave.</summary>
+public sealed class Layer1Options
+{
+    /// <summary>Folder for the node's durable state (SQLite, WAL). Reopening it resumes every channel.</summary>
+    public string StateDirectory { get; set; } = "";
+
+    /// <summary>Folder the node writes its files to. May be the same as <see cref="Inbox"/> for one shared folder.</summary>
+    public string Outbox { get; set; } = "";
+
+    /// <summary>Folder the node reads files addressed to it from.</summary>
+    public string Inbox { get; set; } = "";
+
+    /// <summary>Largest file the node writes; larger messages are split across files. Mirrors truncate big files.</summary>
+    public int MaxFileBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a sender under load waits for more messages to fill a file; an idle channel sends at once.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How long a receiver waits to coalesce acknowledgements into one ack-only file when it has nothing else to send.</summary>
+    public TimeSpan AckDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Resend timeout before any round trip has been measured.</summary>
+    public TimeSpan InitialRetransmitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Floor of the measured resend timeout, so scheduling hiccups do not cause needless resends.</summary>
+    public TimeSpan MinRetransmitTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cap of the resend timeout after backoff.</summary>
+    public TimeSpan MaxRetransmitTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes sent but not yet acknowledged per channel before <c>SendAsync</c> waits (the window).</summary>
+    public long MaxUnacknowledgedBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Bytes a receiver holds in memory per channel (out of order, or delivered but not yet handled).</summary>
+    public long MaxHeldBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>How often the inbox is listed in case the file system delivers no change events (SMB, NFS).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether files consumed from the inbox are deleted.</summary>
+    public bool DeleteConsumedFiles { get; set; } = true;
+
+    /// <summary>Files created longer ago than this are rejected as expired.</summary>
+    public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Own files still in the outbox after this long are deleted even if never acknowledged (they are resent as needed).</summary>
+    public TimeSpan OwnFileRetention { get; set; } = TimeSpan.FromDays(1);
+}

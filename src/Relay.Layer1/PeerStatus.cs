@@ -1,0 +1,49 @@
+namespace Relay.Layer1;
+
+/// <summary>A snapshot of the two channels between this node and one peer.</summary>
+public sealed record PeerStatus
+{
+    public required string Peer { get; init; }
+
+    /// <summary>Messages queued for the peer since this node started.</summary>
+    public required long Sent { get; init; }
+
+    /// <summary>Messages the peer reported handled since this node started.</summary>
+    public required long Acknowledged { get; init; }
+
+    /// <summary>Fragments sent (or queued) and not yet acknowledged, including any from before a restart.</summary>
+    public required int InFlight { get; init; }
+
+    public required long InFlightBytes { get; init; }
+
+    /// <summary>Fragments written again after their resend timeout.</summary>
+    public required long Resent { get; init; }
+
+    public required long FilesWritten { get; init; }
+
+    /// <summary>Bytes of the files written (envelope, framing and encryption included).</summary>
+    public required long FileBytesWritten { get; init; }
+
+    public required long FilesReceived { get; init; }
+
+    /// <summary>New fragments taken from the peer's files (duplicates excluded).</summary>
+    public required long Received { get; init; }
+
+    public required long DuplicatesDropped { get; init; }
+
+    /// <summary>Messages handed to the application in order.</summary>
+    public required long Delivered { get; init; }
+
+    public required long Handled { get; init; }
+
+    /// <summary>Files claiming to come from this peer that were dropped, by reason.</summary>
+    public required IReadOnlyDictionary<FileRejectReason, long> Rejected { get; init; }
+
+    public required DateTimeOffset? LastFileSeen { get; init; }
+
+    public required TimeSpan? OldestUnacknowledgedAge { get; init; }
+
+    public required TimeSpan SmoothedRoundTrip { get; init; }
+
+    public required TimeSpan RetransmitTimeout { get; init; }
+}

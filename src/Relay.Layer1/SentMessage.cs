@@ -1,0 +1,7 @@
+namespace Relay.Layer1;
+
+/// <summary>
+/// A message durably queued for a peer. <see cref="Acknowledged"/> completes when the peer reports it
+/// handled; it never completes if this node restarts first (the message is still delivered).
+/// </summary>
+public sealed record SentMessage(string Peer, long Sequence, long LastSequence, Task Acknowledged);

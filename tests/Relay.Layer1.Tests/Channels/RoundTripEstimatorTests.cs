@@ -1,0 +1,42 @@
+using Relay.Layer1.Channels;
+
+namespace Relay.Layer1.Tests.Channels;
+
+public sealed class RoundTripEstimatorTests
+{
+    [Fact]
+    public void SteadySamples_ConvergeAndClampToTheFloor()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromSeconds(1), estimator.RetransmitTimeout);
+        for (var i = 0; i < 50; i++)
+        {
+            estimator.AddSample(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.InRange(estimator.Smoothed.TotalMilliseconds, 4.9, 5.1);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), estimator.RetransmitTimeout);
+    }
+
+    [Fact]
+    public void JitteryRoundTrips_WidenTheTimeout()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 50; i++)
+        {
+            estimator.AddSample(TimeSpan.FromMilliseconds(i % 2 == 0 ? 100 : 300));
+        }
+
+        Assert.True(estimator.RetransmitTimeout > TimeSpan.FromMilliseconds(300), estimator.RetransmitTimeout.ToString());
+    }
+
+    [Fact]
+    public void Backoff_DoublesPerSendUpToTheCap()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(700));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), estimator.BackedOff(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), estimator.BackedOff(2));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), estimator.BackedOff(3));
+        Assert.Equal(TimeSpan.FromMilliseconds(700), estimator.BackedOff(4));
+    }
+}

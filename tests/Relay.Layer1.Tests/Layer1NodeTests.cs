@@ -1,0 +1,240 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using Relay.Layer1.Format;
+using Relay.Layer1.Tests.Support;
+
+namespace Relay.Layer1.Tests;
+
+public sealed class Layer1NodeTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task SharedFolder_BothDirections_DeliverInOrderAndByteIdentical()
+    {
+        var shared = _folder.Sub("shared");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), shared, shared), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), shared, shared), TestKeys.SiteB, TestKeys.SiteA);
+
+        for (var i = 0; i < 50; i++)
+        {
+            await a.SendAsync("site-b", TestPayloads.Create(1, i, i * 37));
+            await b.SendAsync("site-a", TestPayloads.Create(2, i, i * 53));
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            var atB = await b.ReceiveWithinAsync("site-a", Wait);
+            Assert.Equal(TestPayloads.Create(1, i, i * 37), atB.Payload.ToArray());
+            await b.MarkHandledAsync(atB);
+            var atA = await a.ReceiveWithinAsync("site-b", Wait);
+            Assert.Equal(TestPayloads.Create(2, i, i * 53), atA.Payload.ToArray());
+            await a.MarkHandledAsync(atA);
+        }
+    }
+
+    [Fact]
+    public async Task HandledMessages_AreAcknowledged_AndEveryFileIsCleanedUp()
+    {
+        var shared = _folder.Sub("shared");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), shared, shared), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), shared, shared), TestKeys.SiteB, TestKeys.SiteA);
+
+        var sent = new List<SentMessage>();
+        for (var i = 0; i < 20; i++)
+        {
+            sent.Add(await a.SendAsync("site-b", Encoding.UTF8.GetBytes($"message {i}")));
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            await b.MarkHandledAsync(await b.ReceiveWithinAsync("site-a", Wait));
+        }
+
+        await Task.WhenAll(sent.Select(s => s.Acknowledged)).WaitAsync(Wait);
+        Assert.Equal(0, a.GetStatus().Peers.Single().InFlight);
+        await Eventually.TrueAsync(() => Directory.GetFiles(shared).Length == 0, Wait, "senders delete acknowledged files and receivers delete consumed ones");
+    }
+
+    [Fact]
+    public async Task MessageLargerThanTheFileBound_IsSplitAcrossFilesAndReassembled()
+    {
+        var shared = _folder.Sub("shared");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), shared, shared, maxFileBytes: 64 * 1024), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), shared, shared, maxFileBytes: 64 * 1024), TestKeys.SiteB, TestKeys.SiteA);
+        var payload = TestPayloads.Create(3, 0, 1_000_000);
+
+        var sent = await a.SendAsync("site-b", payload);
+        var received = await b.ReceiveWithinAsync("site-a", Wait);
+
+        Assert.True(sent.LastSequence - sent.Sequence >= 15, "a 1 MB message over 64 KiB files needs at least 16 fragments");
+        Assert.Equal(sent.Sequence, received.Sequence);
+        Assert.Equal(sent.LastSequence, received.LastSequence);
+        Assert.Equal(payload, received.Payload.ToArray());
+        Assert.True(a.GetStatus().Peers.Single().FilesWritten >= 16);
+    }
+
+    [Fact]
+    public async Task UnhandledMessage_IsDeliveredAgainAfterRestart_HandledOneIsNot()
+    {
+        var shared = _folder.Sub("shared");
+        var stateB = _folder.Sub("state-b");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), shared, shared), TestKeys.SiteA, TestKeys.SiteB);
+        await a.SendAsync("site-b", "first"u8.ToArray());
+        await a.SendAsync("site-b", "second"u8.ToArray());
+
+        await using (var b = TestNodes.Open(TestNodes.Options(stateB, shared, shared), TestKeys.SiteB, TestKeys.SiteA))
+        {
+            var first = await b.ReceiveWithinAsync("site-a", Wait);
+            await b.MarkHandledAsync(first);
+            var second = await b.ReceiveWithinAsync("site-a", Wait);
+            Assert.Equal("second"u8.ToArray(), second.Payload.ToArray());
+        }
+
+        await using (var b = TestNodes.Open(TestNodes.Options(stateB, shared, shared), TestKeys.SiteB, TestKeys.SiteA))
+        {
+            var again = await b.ReceiveWithinAsync("site-a", Wait);
+            Assert.Equal("second"u8.ToArray(), again.Payload.ToArray());
+            await b.MarkHandledAsync(again);
+            await a.SendAsync("site-b", "third"u8.ToArray());
+            var third = await b.ReceiveWithinAsync("site-a", Wait);
+            Assert.Equal("third"u8.ToArray(), third.Payload.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task QueuedMessages_SurviveASenderRestart()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bOut = _folder.Sub("b-out");
+        var stateA = _folder.Sub("state-a");
+
+        // Nobody reads yet: once this node is gone, only its state store holds these messages.
+        await using (var a = TestNodes.Open(TestNodes.Options(stateA, aOut, bOut), TestKeys.SiteA, TestKeys.SiteB))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await a.SendAsync("site-b", TestPayloads.Create(4, i, 100));
+            }
+        }
+
+        await using var reopened = TestNodes.Open(TestNodes.Options(stateA, aOut, bOut), TestKeys.SiteA, TestKeys.SiteB);
+        Assert.Equal(10, reopened.GetStatus().Peers.Single().InFlight);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), bOut, aOut), TestKeys.SiteB, TestKeys.SiteA);
+        for (var i = 0; i < 10; i++)
+        {
+            var message = await b.ReceiveWithinAsync("site-a", Wait);
+            Assert.Equal(TestPayloads.Create(4, i, 100), message.Payload.ToArray());
+            await b.MarkHandledAsync(message);
+        }
+
+        await Eventually.TrueAsync(() => reopened.GetStatus().Peers.Single().InFlight == 0, Wait, "the reopened sender learns the messages were handled");
+        await Eventually.TrueAsync(() => Directory.GetFiles(aOut).Length == 0, Wait, "acknowledged and consumed files are gone");
+        Assert.Equal(10, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
+    public async Task ForgedNode_IsRejectedAsBadSignature_AndTheRealChannelKeepsWorking()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bOut = _folder.Sub("b-out");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, bOut), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), bOut, aOut), TestKeys.SiteB, TestKeys.SiteA);
+        await using var forger = TestNodes.Open(TestNodes.Options(_folder.Sub("state-forger"), aOut, _folder.Sub("forger-in")), TestKeys.ForgedSiteA, TestKeys.SiteB);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await forger.SendAsync("site-b", Encoding.UTF8.GetBytes($"forged {i}"));
+        }
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.BadSignature) >= 1,
+            Wait,
+            "site-b rejects the forger's files");
+
+        await a.SendAsync("site-b", "genuine"u8.ToArray());
+        var received = await b.ReceiveWithinAsync("site-a", Wait);
+        Assert.Equal("genuine"u8.ToArray(), received.Payload.ToArray());
+        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
+    public async Task UnknownSender_IsRejectedCountedAndDeleted()
+    {
+        var shared = _folder.Sub("shared");
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), shared, shared), TestKeys.SiteB, TestKeys.SiteA);
+        await using var stranger = TestNodes.Open(TestNodes.Options(_folder.Sub("state-s"), shared, _folder.Sub("s-in")), TestKeys.Stranger, TestKeys.SiteB);
+
+        await stranger.SendAsync("site-b", "hello"u8.ToArray());
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().RejectedFromUnknownSenders.GetValueOrDefault(FileRejectReason.UnknownSender) >= 1,
+            Wait,
+            "site-b counts the stranger's file");
+        await Eventually.TrueAsync(() => Directory.GetFiles(shared, "stranger_site-b_*").Length == 0, Wait, "the rejected file is dropped");
+        Assert.Equal(0, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
+    public async Task GarbageAddressedToTheNode_IsDroppedAndCountedAsMalformed()
+    {
+        var inbox = _folder.Sub("in");
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("out"), inbox), TestKeys.SiteB, TestKeys.SiteA);
+        var name = SegmentFileName.Create("site-a", "site-b", 1);
+
+        await File.WriteAllBytesAsync(Path.Combine(inbox, name), Encoding.UTF8.GetBytes("this is not a segment file"));
+
+        await Eventually.TrueAsync(() => !File.Exists(Path.Combine(inbox, name)), Wait, "the garbage file is consumed");
+        Assert.Equal(1, b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Malformed));
+    }
+
+    [Fact]
+    public async Task FilesForOtherNodesAndTemporaryFiles_AreLeftUntouched()
+    {
+        var inbox = _folder.Sub("in");
+        var forOther = Path.Combine(inbox, SegmentFileName.Create("site-a", "site-c", 1));
+        var temporary = Path.Combine(inbox, SegmentFileName.TemporaryNameFor(SegmentFileName.Create("site-a", "site-b", 2)));
+        var unrelated = Path.Combine(inbox, "readme.txt");
+        foreach (var path in new[] { forOther, temporary, unrelated })
+        {
+            await File.WriteAllTextAsync(path, "x");
+        }
+
+        await using (var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("out"), inbox), TestKeys.SiteB, TestKeys.SiteA))
+        {
+            // A marker file the node must consume proves it has listed the folder after the others were there.
+            var marker = Path.Combine(inbox, SegmentFileName.Create("site-a", "site-b", 3));
+            await File.WriteAllTextAsync(marker, "garbage");
+            await Eventually.TrueAsync(() => !File.Exists(marker), Wait, "the node consumes files addressed to it");
+            Assert.Equal(1, b.GetStatus().Peers.Single().Rejected.Values.Sum());
+        }
+
+        Assert.True(File.Exists(forOther));
+        Assert.True(File.Exists(temporary));
+        Assert.True(File.Exists(unrelated));
+    }
+
+    [Fact]
+    public void InvalidOptions_StopOpeningWithAMessageNamingTheSetting()
+    {
+        var options = TestNodes.Options(_folder.Sub("state"), _folder.Sub("out"), _folder.Sub("in"));
+        options.MaxFileBytes = 1000;
+        options.Inbox = "";
+
+        var error = Assert.Throws<OptionsValidationException>(() => TestNodes.Open(options, TestKeys.SiteB, TestKeys.SiteA));
+
+        Assert.Contains("MaxFileBytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Inbox", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownPeer_IsRefusedBySendAsync()
+    {
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state"), _folder.Sub("out"), _folder.Sub("in")), TestKeys.SiteB, TestKeys.SiteA);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => b.SendAsync("site-z", "x"u8.ToArray()));
+        Assert.Contains("site-z", error.Message, StringComparison.Ordinal);
+    }
+}
