@@ -82,13 +82,12 @@ internal static class Layer1Benchmark
         }
     }
 
+    // The product's defaults: 16 MiB files, a 64 MiB window.
     private static Layer1Options Options(string state, string outbox, string inbox) => new()
     {
         StateDirectory = state,
         Outbox = outbox,
         Inbox = inbox,
-        MaxUnacknowledgedBytes = 256L * 1024 * 1024,
-        MaxHeldBytes = 512L * 1024 * 1024,
     };
 
     // Sends count messages from a to b while b handles them; returns seconds from first send to last handled.

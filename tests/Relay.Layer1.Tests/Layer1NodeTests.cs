@@ -185,7 +185,7 @@ public sealed class Layer1NodeTests : IDisposable
         await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("out"), inbox), TestKeys.SiteB, TestKeys.SiteA);
         var name = SegmentFileName.Create("site-a", "site-b", 1);
 
-        await File.WriteAllBytesAsync(Path.Combine(inbox, name), Encoding.UTF8.GetBytes("this is not a segment file"));
+        await DropAsync(inbox, name, "this is not a segment file");
 
         await Eventually.TrueAsync(() => !File.Exists(Path.Combine(inbox, name)), Wait, "the garbage file is consumed");
         Assert.Equal(1, b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Malformed));
@@ -207,7 +207,7 @@ public sealed class Layer1NodeTests : IDisposable
         {
             // A marker file the node must consume proves it has listed the folder after the others were there.
             var marker = Path.Combine(inbox, SegmentFileName.Create("site-a", "site-b", 3));
-            await File.WriteAllTextAsync(marker, "garbage");
+            await DropAsync(inbox, Path.GetFileName(marker), "garbage");
             await Eventually.TrueAsync(() => !File.Exists(marker), Wait, "the node consumes files addressed to it");
             Assert.Equal(1, b.GetStatus().Peers.Single().Rejected.Values.Sum());
         }
@@ -215,6 +215,14 @@ public sealed class Layer1NodeTests : IDisposable
         Assert.True(File.Exists(forOther));
         Assert.True(File.Exists(temporary));
         Assert.True(File.Exists(unrelated));
+    }
+
+    // As the folder contract says: write under a temporary name, then rename.
+    private static async Task DropAsync(string folder, string name, string content)
+    {
+        var temporary = Path.Combine(folder, SegmentFileName.TemporaryNameFor(name));
+        await File.WriteAllTextAsync(temporary, content);
+        File.Move(temporary, Path.Combine(folder, name));
     }
 
     [Fact]

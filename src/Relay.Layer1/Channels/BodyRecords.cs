@@ -50,7 +50,7 @@ internal static class BodyRecords
         BinaryPrimitives.WriteInt64BigEndian(payload, fragment.Sequence);
         payload[8] = (byte)fragment.Flags;
         BinaryPrimitives.WriteInt64BigEndian(payload[9..], fragment.LamportTime);
-        fragment.Data.AsSpan().CopyTo(payload[17..]);
+        fragment.Data.Span.CopyTo(payload[17..]);
         return RecordHeaderLength + length;
     }
 

@@ -71,7 +71,7 @@ internal sealed class InboundChannel
                     continue;
                 }
 
-                _held.Add(fragment.Sequence, new HeldFragment(fragment.Flags, fragment.LamportTime, fragment.Data.ToArray()));
+                _held.Add(fragment.Sequence, new HeldFragment(fragment.Flags, fragment.LamportTime, PooledCopy.Of(fragment.Data.Span)));
                 _have.Add(fragment.Sequence, fragment.Sequence);
                 _heldBytes += fragment.Data.Length;
                 accepted++;
@@ -101,6 +101,7 @@ internal sealed class InboundChannel
 
             _handled.Add(message.Sequence, message.LastSequence);
             _heldBytes -= message.Payload.Length;
+            message.ReturnBuffer();
             snapshot = _handled.Serialize();
             version = ++_handledVersion;
             cumulative = _handled.Cumulative;
@@ -178,7 +179,7 @@ internal sealed class InboundChannel
             }
 
             var last = _nextToDeliver;
-            var length = (long)first.Data.Length;
+            var length = (long)first.Data.Memory.Length;
             var lastFlags = first.Flags;
             while ((lastFlags & FragmentFlags.Last) == 0)
             {
@@ -188,11 +189,11 @@ internal sealed class InboundChannel
                 }
 
                 last++;
-                length += next.Data.Length;
+                length += next.Data.Memory.Length;
                 lastFlags = next.Flags;
             }
 
-            byte[] payload;
+            PooledCopy payload;
             if (last == _nextToDeliver)
             {
                 payload = first.Data;
@@ -200,22 +201,22 @@ internal sealed class InboundChannel
             }
             else
             {
-                payload = new byte[length];
-                var offset = 0;
+                // Fragments arrive as separate buffers; the application gets the message in one.
+                var parts = new List<PooledCopy>((int)(last - _nextToDeliver + 1));
                 for (var sequence = _nextToDeliver; sequence <= last; sequence++)
                 {
-                    var part = _held[sequence].Data;
-                    part.CopyTo(payload, offset);
-                    offset += part.Length;
+                    parts.Add(_held[sequence].Data);
                     _held.Remove(sequence);
                 }
+
+                payload = PooledCopy.Concatenate(parts, (int)length);
             }
 
             _context.Clock.Observe(first.LamportTime);
-            _deliveries.Writer.TryWrite(new ReceivedMessage(Peer, _nextToDeliver, last, first.LamportTime, payload));
+            _deliveries.Writer.TryWrite(new ReceivedMessage(Peer, _nextToDeliver, last, first.LamportTime, payload.Memory) { PooledBuffer = payload.Pooled });
             Interlocked.Increment(ref _counters.MessagesDelivered);
             _context.Metrics.MessageDelivered(Peer);
-            Layer1Log.MessageDelivered(_context.Logger, Peer, _nextToDeliver, payload.Length);
+            Layer1Log.MessageDelivered(_context.Logger, Peer, _nextToDeliver, payload.Memory.Length);
             _nextToDeliver = last + 1;
         }
     }
@@ -238,5 +239,5 @@ internal sealed class InboundChannel
         return sequence;
     }
 
-    private readonly record struct HeldFragment(FragmentFlags Flags, long LamportTime, byte[] Data);
+    private readonly record struct HeldFragment(FragmentFlags Flags, long LamportTime, PooledCopy Data);
 }

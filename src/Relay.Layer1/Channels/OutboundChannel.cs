@@ -179,6 +179,8 @@ internal sealed class OutboundChannel : IDisposable
                 {
                     (spoolsToDelete ??= []).Add(spooled);
                 }
+
+                fragment.ReturnBuffer();
             }
 
             _lastCumulativeAdvance = now;
@@ -290,12 +292,16 @@ internal sealed class OutboundChannel : IDisposable
         for (var i = 0; i < count; i++)
         {
             var offset = i * _maxFragmentData;
-            var data = payload.Slice(offset, Math.Min(_maxFragmentData, payload.Length - offset)).ToArray();
+            var part = payload.Slice(offset, Math.Min(_maxFragmentData, payload.Length - offset));
             var flags = (i == 0 ? FragmentFlags.First : FragmentFlags.None) | (i == count - 1 ? FragmentFlags.Last : FragmentFlags.None);
-            last = new OutboundFragment(_nextSequence, flags, lamport, data);
+
+            // Large data lives in pooled buffers (fresh large arrays cost a page fault per 4 KiB); small
+            // data is stored inline in the database, which wants an array of its own.
+            var inline = spooled ? [] : part.ToArray();
+            last = spooled ? OutboundFragment.Pooled(_nextSequence, flags, lamport, part.Span) : new OutboundFragment(_nextSequence, flags, lamport, inline);
             _unacked.Append(last);
-            stored[i] = new StoredFragment(_nextSequence, (byte)flags, lamport, data, spooled ? first : null, offset);
-            _unackedBytes += data.Length;
+            stored[i] = new StoredFragment(_nextSequence, (byte)flags, lamport, inline, spooled ? first : null, offset, part.Length);
+            _unackedBytes += part.Length;
             _nextSequence++;
         }
 
@@ -351,7 +357,7 @@ internal sealed class OutboundChannel : IDisposable
                 return null;
             }
 
-            return new PendingFile(TakeAck(), []);
+            return BuildFile(TakeAck(), []);
         }
 
         // Under load, wait a moment for more small messages so they share a file; an idle channel sends at once.
@@ -412,10 +418,30 @@ internal sealed class OutboundChannel : IDisposable
             fragment.LastSentTimestamp = now;
         }
 
-        // Stamped again once written: a large file's write time is not part of the round trip.
-
         _lastDataFileTimestamp = now;
-        return new PendingFile(ack, fragments);
+        return BuildFile(ack, fragments);
+    }
+
+    // Copies the records into the body under the lock, so a fragment's pooled buffer can go back to
+    // the pool as soon as it is acknowledged, whatever the writer is doing.
+    private static PendingFile BuildFile(AckState ack, List<OutboundFragment> fragments)
+    {
+        var length = BodyRecords.AckRecordLength(ack.Ranges.Count);
+        foreach (var fragment in fragments)
+        {
+            length += fragment.RecordLength;
+        }
+
+        var body = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        var offset = BodyRecords.WriteAck(body, ack);
+        long maxSequence = 0;
+        foreach (var fragment in fragments)
+        {
+            offset += BodyRecords.WriteFragment(body.AsSpan(offset), fragment);
+            maxSequence = Math.Max(maxSequence, fragment.Sequence);
+        }
+
+        return new PendingFile(body, offset, fragments, maxSequence);
     }
 
     private AckState TakeAck()
@@ -467,24 +493,11 @@ internal sealed class OutboundChannel : IDisposable
         var fileSystem = _context.FileSystem;
         var outbox = _context.Options.Outbox;
         var name = SegmentFileName.Create(_context.NodeId, Peer, _context.NextFileNumber());
-        var bodyLength = BodyRecords.AckRecordLength(file.Ack.Ranges.Count);
-        foreach (var fragment in file.Fragments)
-        {
-            bodyLength += fragment.RecordLength;
-        }
-
-        var body = ArrayPool<byte>.Shared.Rent(Math.Max(bodyLength, 1));
+        var body = file.Body;
+        var offset = file.BodyLength;
         var temporaryPath = fileSystem.Path.Combine(outbox, SegmentFileName.TemporaryNameFor(name));
         try
         {
-            var offset = BodyRecords.WriteAck(body, file.Ack);
-            long maxSequence = 0;
-            foreach (var fragment in file.Fragments)
-            {
-                offset += BodyRecords.WriteFragment(body.AsSpan(offset), fragment);
-                maxSequence = Math.Max(maxSequence, fragment.Sequence);
-            }
-
             var manifest = new SegmentManifest
             {
                 Version = SegmentCodec.ProtocolVersion,
@@ -509,7 +522,9 @@ internal sealed class OutboundChannel : IDisposable
             Interlocked.Add(ref _counters.FileBytesWritten, fileLength);
             _context.Metrics.FileWritten(Peer, offset);
             Layer1Log.FileWritten(_context.Logger, name, file.Fragments.Count, offset);
-            RememberOwnFile(name, file.Fragments.Count == 0 ? 0 : maxSequence);
+            RememberOwnFile(name, file.Fragments.Count == 0 ? 0 : file.MaxSequence);
+
+            // Stamped again once written: a large file's write time is not part of the round trip.
             MarkWritten(file.Fragments);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -636,5 +651,5 @@ internal sealed class OutboundChannel : IDisposable
         return body;
     }
 
-    private sealed record PendingFile(AckState Ack, List<OutboundFragment> Fragments);
+    private sealed record PendingFile(byte[] Body, int BodyLength, List<OutboundFragment> Fragments, long MaxSequence);
 }

@@ -1,15 +1,38 @@
+using System.Buffers;
+
 namespace Relay.Layer1.Channels;
 
 /// <summary>One fragment waiting for the peer's acknowledgement, with its send history.</summary>
-internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long lamportTime, byte[] data)
+internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long lamportTime, ReadOnlyMemory<byte> data)
 {
+    private byte[]? _pooled;
+
     public long Sequence { get; } = sequence;
 
     public FragmentFlags Flags { get; } = flags;
 
     public long LamportTime { get; } = lamportTime;
 
-    public byte[] Data { get; } = data;
+    public ReadOnlyMemory<byte> Data { get; private set; } = data;
+
+    /// <summary>A fragment whose data is copied into a pooled buffer, returned by <see cref="ReturnBuffer"/>.</summary>
+    public static OutboundFragment Pooled(long sequence, FragmentFlags flags, long lamportTime, ReadOnlySpan<byte> data)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        return new OutboundFragment(sequence, flags, lamportTime, buffer.AsMemory(0, data.Length)) { _pooled = buffer };
+    }
+
+    /// <summary>Called once the peer has acknowledged the fragment: nothing reads its data after that.</summary>
+    public void ReturnBuffer()
+    {
+        if (_pooled is { } buffer)
+        {
+            _pooled = null;
+            Data = ReadOnlyMemory<byte>.Empty;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>False until the fragment is in the state store: nothing is sent before it would survive a crash.</summary>
     public bool IsDurable { get; set; }

@@ -143,7 +143,7 @@ internal sealed class StateStore : IAsyncDisposable
                 command.Parameters[4].Value = fragment.SpoolFirstSequence.HasValue ? DBNull.Value : fragment.Data;
                 command.Parameters[5].Value = fragment.SpoolFirstSequence.HasValue ? fragment.SpoolFirstSequence.Value : DBNull.Value;
                 command.Parameters[6].Value = fragment.SpoolOffset;
-                command.Parameters[7].Value = fragment.Data.Length;
+                command.Parameters[7].Value = fragment.DataLength;
                 command.ExecuteNonQuery();
             }
 

@@ -10,8 +10,8 @@ public sealed class BodyRecordsTests
         var ack = new AckState(42, 7, [new SequenceRange(9, 10), new SequenceRange(15, 15)]);
         var fragments = new[]
         {
-            new OutboundFragment(8, FragmentFlags.Whole, 100, [1, 2, 3]),
-            new OutboundFragment(9, FragmentFlags.First, 101, []),
+            new OutboundFragment(8, FragmentFlags.Whole, 100, new byte[] { 1, 2, 3 }),
+            new OutboundFragment(9, FragmentFlags.First, 101, Array.Empty<byte>()),
         };
         var body = new byte[BodyRecords.AckRecordLength(2) + fragments.Sum(f => f.RecordLength)];
         var offset = BodyRecords.WriteAck(body, ack);

@@ -11,7 +11,7 @@ internal static class TestPayloads
     public static byte[] Create(int seed, int index, int length)
     {
         var bytes = new byte[length];
-        new Random(HashCode.Combine(seed, index)).NextBytes(bytes);
+        new Random(unchecked((seed * 1_000_003) + index)).NextBytes(bytes);
         if (length >= 8)
         {
             BinaryPrimitives.WriteInt64BigEndian(bytes, index);

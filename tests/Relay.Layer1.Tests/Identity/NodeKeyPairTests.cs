@@ -1,0 +1,98 @@
+using System.IO.Abstractions;
+using System.Security.Cryptography;
+using Relay.Layer1.Identity;
+using Relay.Layer1.Tests.Support;
+
+namespace Relay.Layer1.Tests.Identity;
+
+public sealed class NodeKeyPairTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+    private readonly FileSystem _fileSystem = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void SavedKeys_LoadBackAndWorkTogether()
+    {
+        using var generated = NodeKeyPair.Generate("site-x");
+        var (privatePath, publicPath) = generated.Save(_fileSystem, _folder.Path);
+
+        using var loaded = NodeKeyPair.Load(_fileSystem, privatePath);
+        var peer = PeerPublicKeys.Load(_fileSystem, publicPath);
+
+        Assert.EndsWith("site-x.private.json", privatePath, StringComparison.Ordinal);
+        Assert.EndsWith("site-x.public.json", publicPath, StringComparison.Ordinal);
+        Assert.Equal("site-x", loaded.NodeId);
+        Assert.Equal("site-x", peer.NodeId);
+        Assert.Equal(generated.PublicKeys.SigningKeyId, peer.SigningKeyId);
+        Assert.Equal(generated.PublicKeys.EncryptionKeyId, peer.EncryptionKeyId);
+
+        var data = "signed"u8.ToArray();
+        Assert.True(peer.SigningKey.VerifyData(data, loaded.SigningKey.SignData(data, HashAlgorithmName.SHA256), HashAlgorithmName.SHA256));
+        var secret = peer.EncryptionKey.Encrypt(data, RSAEncryptionPadding.OaepSHA1);
+        Assert.Equal(data, loaded.EncryptionKey.Decrypt(secret, RSAEncryptionPadding.OaepSHA1));
+    }
+
+    [Fact]
+    public void PublicFile_HoldsNoPrivateMembers_AndPrivateFileIsOwnerOnly()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (privatePath, publicPath) = keys.Save(_fileSystem, _folder.Path);
+
+        var publicJson = File.ReadAllText(publicPath);
+        Assert.DoesNotContain("\"d\"", publicJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"p\"", publicJson, StringComparison.Ordinal);
+        Assert.Contains("\"kid\"", publicJson, StringComparison.Ordinal);
+        Assert.Contains("\"d\"", File.ReadAllText(privatePath), StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(privatePath));
+        }
+    }
+
+    [Fact]
+    public void PublicFile_CannotBeLoadedAsAPrivateKey()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (_, publicPath) = keys.Save(_fileSystem, _folder.Path);
+        var error = Assert.Throws<InvalidDataException>(() => NodeKeyPair.Load(_fileSystem, publicPath));
+        Assert.Contains(publicPath, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"keys\":[]}")]
+    [InlineData("{\"keys\":[{\"kty\":\"EC\",\"use\":\"sig\",\"crv\":\"P-256\",\"x\":\"!!\",\"y\":\"AA\"}]}")]
+    public void BadKeyFile_FailsNamingTheFile(string content)
+    {
+        var path = Path.Combine(_folder.Path, "site-x.public.json");
+        File.WriteAllText(path, content);
+        var error = Assert.Throws<InvalidDataException>(() => PeerPublicKeys.Load(_fileSystem, path));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeyFileNamedForAnotherNode_IsRefused()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (_, publicPath) = keys.Save(_fileSystem, _folder.Path);
+        var renamed = Path.Combine(_folder.Path, "site-y.public.json");
+        File.Move(publicPath, renamed);
+
+        var error = Assert.Throws<InvalidDataException>(() => PeerPublicKeys.Load(_fileSystem, renamed));
+        Assert.Contains("site-x", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("site-a", true)]
+    [InlineData("a", true)]
+    [InlineData("0-9", true)]
+    [InlineData("Site-A", false)]
+    [InlineData("-site", false)]
+    [InlineData("site-", false)]
+    [InlineData("site_a", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void NodeIds_FollowTheDnsLabelRule(string? id, bool valid) => Assert.Equal(valid, NodeId.IsValid(id));
+}
