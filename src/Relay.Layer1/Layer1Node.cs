@@ -347,7 +347,7 @@ public sealed class Layer1Node : IAsyncDisposable
             var decoded = _context.Codec.Decode(file.AsSpan(0, length), name, body);
             if (!decoded.IsAccepted)
             {
-                Reject(name, claimedSender, Map(decoded.Reason), decoded.Detail);
+                Reject(name, claimedSender, decoded.Reason!.Value, decoded.Detail);
                 return;
             }
 
@@ -437,18 +437,6 @@ public sealed class Layer1Node : IAsyncDisposable
         _peers.TryGetValue(peer, out var channels)
             ? channels
             : throw new ArgumentException($"'{peer}' is not a configured peer of node '{NodeId}'.", nameof(peer));
-
-    private static FileRejectReason Map(SegmentRejectReason reason) => reason switch
-    {
-        SegmentRejectReason.Truncated => FileRejectReason.Truncated,
-        SegmentRejectReason.Corrupted => FileRejectReason.Corrupted,
-        SegmentRejectReason.UnsupportedVersion => FileRejectReason.UnsupportedVersion,
-        SegmentRejectReason.UnknownSender => FileRejectReason.UnknownSender,
-        SegmentRejectReason.BadSignature => FileRejectReason.BadSignature,
-        SegmentRejectReason.WrongRecipient => FileRejectReason.WrongRecipient,
-        SegmentRejectReason.NameMismatch => FileRejectReason.NameMismatch,
-        _ => FileRejectReason.Malformed,
-    };
 
     private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters);
 }

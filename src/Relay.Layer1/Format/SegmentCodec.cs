@@ -139,35 +139,35 @@ public sealed class SegmentCodec
         if (file.Length < Magic.Length)
         {
             return Magic.AsSpan().StartsWith(file)
-                ? SegmentDecodeResult.Reject(SegmentRejectReason.Truncated, "shorter than the preamble")
-                : SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "not a Relay file");
+                ? SegmentDecodeResult.Reject(FileRejectReason.Truncated, "shorter than the preamble")
+                : SegmentDecodeResult.Reject(FileRejectReason.Malformed, "not a Relay file");
         }
 
         if (!file.StartsWith(Magic))
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "not a Relay file");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "not a Relay file");
         }
 
         if (file.Length < PreambleLength)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Truncated, "shorter than the preamble");
+            return SegmentDecodeResult.Reject(FileRejectReason.Truncated, "shorter than the preamble");
         }
 
         var version = BinaryPrimitives.ReadUInt16BigEndian(file[4..]);
         if (version != ProtocolVersion)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.UnsupportedVersion, $"format version {version}");
+            return SegmentDecodeResult.Reject(FileRejectReason.UnsupportedVersion, $"format version {version}");
         }
 
         var envelopeLength = BinaryPrimitives.ReadInt32BigEndian(file[6..]);
         if (envelopeLength <= 0 || envelopeLength > MaxEnvelopeLength)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, $"envelope length {envelopeLength}");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, $"envelope length {envelopeLength}");
         }
 
         if (file.Length < PreambleLength + envelopeLength)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Truncated, "shorter than its envelope");
+            return SegmentDecodeResult.Reject(FileRejectReason.Truncated, "shorter than its envelope");
         }
 
         var envelope = file.Slice(PreambleLength, envelopeLength);
@@ -182,12 +182,12 @@ public sealed class SegmentCodec
         var present = file.Length - PreambleLength - envelopeLength;
         if (present < expected)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Truncated, $"{present} of {expected} body bytes");
+            return SegmentDecodeResult.Reject(FileRejectReason.Truncated, $"{present} of {expected} body bytes");
         }
 
         if (present > expected)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, $"{present - expected} bytes after the last frame");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, $"{present - expected} bytes after the last frame");
         }
 
         if (bodyDestination.Length < document.BodyLength)
@@ -203,7 +203,7 @@ public sealed class SegmentCodec
         {
             if (!TryReadFrames(file[(PreambleLength + envelopeLength)..], bodyDestination[..(int)document.BodyLength], document.FrameSize, bodyKey, noncePrefix, SHA256.HashData(envelope)))
             {
-                return SegmentDecodeResult.Reject(SegmentRejectReason.Corrupted, "a body frame failed authentication");
+                return SegmentDecodeResult.Reject(FileRejectReason.Corrupted, "a body frame failed authentication");
             }
         }
         finally
@@ -211,7 +211,7 @@ public sealed class SegmentCodec
             CryptographicOperations.ZeroMemory(bodyKey);
         }
 
-        return new SegmentDecodeResult(SegmentRejectReason.None, manifest, (int)document.BodyLength, null);
+        return new SegmentDecodeResult(null, manifest, (int)document.BodyLength, null);
     }
 
     internal static int FrameCount(long bodyLength, int frameSize) => (int)((bodyLength + frameSize - 1) / frameSize);
@@ -227,12 +227,12 @@ public sealed class SegmentCodec
             var outer = new JsonWebToken(Encoding.ASCII.GetString(envelopeBytes));
             if (!outer.IsEncrypted || outer.Alg != SecurityAlgorithms.RsaOAEP || outer.Enc != SecurityAlgorithms.Aes256CbcHmacSha512)
             {
-                return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the envelope is not an RSA-OAEP/A256CBC-HS512 JWE");
+                return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the envelope is not an RSA-OAEP/A256CBC-HS512 JWE");
             }
 
             if (outer.Kid != _encryptionKeyId)
             {
-                return SegmentDecodeResult.Reject(SegmentRejectReason.WrongRecipient, "encrypted to another key");
+                return SegmentDecodeResult.Reject(FileRejectReason.WrongRecipient, "encrypted to another key");
             }
 
             try
@@ -241,18 +241,18 @@ public sealed class SegmentCodec
             }
             catch (Exception exception) when (exception is SecurityTokenException or CryptographicException or ArgumentException)
             {
-                return SegmentDecodeResult.Reject(SegmentRejectReason.Corrupted, "the envelope failed authentication");
+                return SegmentDecodeResult.Reject(FileRejectReason.Corrupted, "the envelope failed authentication");
             }
         }
         catch (Exception exception) when (exception is ArgumentException or SecurityTokenException or JsonException or FormatException)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the envelope is not a compact JWE");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the envelope is not a compact JWE");
         }
 
         var parts = innerToken.Split('.');
         if (parts.Length != 3)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the envelope does not hold a compact JWS");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the envelope does not hold a compact JWS");
         }
 
         JwsHeaderDocument? header;
@@ -265,46 +265,46 @@ public sealed class SegmentCodec
         }
         catch (Exception exception) when (exception is JsonException or FormatException)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the JWS does not parse");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the JWS does not parse");
         }
 
         if (header is null || document is null || header.Algorithm != SecurityAlgorithms.EcdsaSha256)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the JWS is not ES256");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the JWS is not ES256");
         }
 
         if (document.Version != ProtocolVersion)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.UnsupportedVersion, $"manifest version {document.Version}");
+            return SegmentDecodeResult.Reject(FileRejectReason.UnsupportedVersion, $"manifest version {document.Version}");
         }
 
         if (document.Recipient != _self.NodeId)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.WrongRecipient, $"addressed to '{document.Recipient}'");
+            return SegmentDecodeResult.Reject(FileRejectReason.WrongRecipient, $"addressed to '{document.Recipient}'");
         }
 
         var sender = document.Sender is null ? null : _findPeer(document.Sender);
         if (sender is null)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.UnknownSender, $"'{document.Sender}' is not a configured peer");
+            return SegmentDecodeResult.Reject(FileRejectReason.UnknownSender, $"'{document.Sender}' is not a configured peer");
         }
 
         var signingInput = Encoding.ASCII.GetBytes(innerToken, 0, parts[0].Length + 1 + parts[1].Length);
         if (header.KeyId != sender.SigningKeyId || !sender.SigningKey.VerifyData(signingInput, signature, HashAlgorithmName.SHA256))
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.BadSignature, $"not signed by the key of '{document.Sender}'");
+            return SegmentDecodeResult.Reject(FileRejectReason.BadSignature, $"not signed by the key of '{document.Sender}'");
         }
 
         if (document.FileName != fileName)
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.NameMismatch, $"signed as '{document.FileName}'");
+            return SegmentDecodeResult.Reject(FileRejectReason.NameMismatch, $"signed as '{document.FileName}'");
         }
 
         if (document.ContentType != BodyContentType || document.Channel is null || document.BodyLength < 0 || document.BodyLength > int.MaxValue
             || document.FrameSize < MinFrameSize || document.FrameSize > MaxFrameSize
             || !HasDecodedLength(document.BodyKey, 32) || !HasDecodedLength(document.NoncePrefix, 4))
         {
-            return SegmentDecodeResult.Reject(SegmentRejectReason.Malformed, "the manifest has a missing or out-of-range field");
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the manifest has a missing or out-of-range field");
         }
 
         manifest = new SegmentManifest
@@ -318,7 +318,7 @@ public sealed class SegmentCodec
             LamportTime = document.LamportTime,
             BodyLength = document.BodyLength,
         };
-        return new SegmentDecodeResult(SegmentRejectReason.None, manifest, (int)document.BodyLength, null);
+        return new SegmentDecodeResult(null, manifest, (int)document.BodyLength, null);
     }
 
     private void WriteFrames(Stream destination, ReadOnlySpan<byte> body, ReadOnlySpan<byte> bodyKey, ReadOnlySpan<byte> noncePrefix, ReadOnlySpan<byte> envelopeHash)

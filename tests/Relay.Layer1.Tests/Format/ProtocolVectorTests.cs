@@ -68,6 +68,6 @@ public sealed class ProtocolVectorTests
         var file = File.ReadAllBytes(Path.Combine(Directory, name));
         var codec = new SegmentCodec(siteA, id => id == "site-a" ? siteA.PublicKeys : null);
 
-        Assert.Equal(SegmentRejectReason.WrongRecipient, codec.Decode(file, name, new byte[file.Length]).Reason);
+        Assert.Equal(FileRejectReason.WrongRecipient, codec.Decode(file, name, new byte[file.Length]).Reason);
     }
 }

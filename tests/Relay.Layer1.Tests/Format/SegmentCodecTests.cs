@@ -50,7 +50,7 @@ public sealed class SegmentCodecTests
     public void FileCutBeforeTheBody_IsTruncated(int keep)
     {
         var (name, file) = Write(_siteA, new byte[3000]);
-        Assert.Equal(SegmentRejectReason.Truncated, Decode(_siteB, file.AsSpan(0, keep).ToArray(), name, out _).Reason);
+        Assert.Equal(FileRejectReason.Truncated, Decode(_siteB, file.AsSpan(0, keep).ToArray(), name, out _).Reason);
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class SegmentCodecTests
     {
         var (name, file) = Write(_siteA, new byte[3000]);
         var bodyStart = file.Length - 3000 - (3 * SegmentCodec.TagLength);
-        Assert.Equal(SegmentRejectReason.Truncated, Decode(_siteB, file.AsSpan(0, bodyStart + bodyBytesKept).ToArray(), name, out _).Reason);
+        Assert.Equal(FileRejectReason.Truncated, Decode(_siteB, file.AsSpan(0, bodyStart + bodyBytesKept).ToArray(), name, out _).Reason);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class SegmentCodecTests
         var position = ciphertextStart + 10;
         file[position] = file[position] == (byte)'A' ? (byte)'B' : (byte)'A';
 
-        Assert.Equal(SegmentRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class SegmentCodecTests
     {
         var (name, file) = Write(_siteA, new byte[5000]);
         file[^2000] ^= 0x10;
-        Assert.Equal(SegmentRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class SegmentCodecTests
         var copy = file.AsSpan(first, frame).ToArray();
         file.AsSpan(first + frame, frame).CopyTo(file.AsSpan(first));
         copy.CopyTo(file.AsSpan(first + frame));
-        Assert.Equal(SegmentRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.Corrupted, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class SegmentCodecTests
     {
         var forger = CodecFor(TestKeys.ForgedSiteA, TestKeys.SiteB);
         var (name, file) = Write(forger, "forged"u8.ToArray());
-        Assert.Equal(SegmentRejectReason.BadSignature, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.BadSignature, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class SegmentCodecTests
     {
         var stranger = CodecFor(TestKeys.Stranger, TestKeys.SiteB);
         var (name, file) = Write(stranger, "hello"u8.ToArray(), sender: "stranger");
-        Assert.Equal(SegmentRejectReason.UnknownSender, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.UnknownSender, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class SegmentCodecTests
     {
         var toStranger = new SegmentCodec(TestKeys.SiteA, id => id == "stranger" ? TestKeys.Stranger.PublicKeys : null, FrameSize);
         var (name, file) = Write(toStranger, "hello"u8.ToArray(), recipient: "stranger");
-        Assert.Equal(SegmentRejectReason.WrongRecipient, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.WrongRecipient, Decode(_siteB, file, name, out _).Reason);
     }
 
     [Fact]
@@ -126,27 +126,27 @@ public sealed class SegmentCodecTests
     {
         var (_, file) = Write(_siteA, "hello"u8.ToArray());
         var otherName = SegmentFileName.Create("site-a", "site-b", 999);
-        Assert.Equal(SegmentRejectReason.NameMismatch, Decode(_siteB, file, otherName, out _).Reason);
+        Assert.Equal(FileRejectReason.NameMismatch, Decode(_siteB, file, otherName, out _).Reason);
     }
 
     [Fact]
     public void RandomBytes_AreMalformed()
     {
         var garbage = TestPayloads.Create(13, 0, 5000);
-        Assert.Equal(SegmentRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
 
         // A valid preamble in front of an envelope that is not a JWE.
         "RLYF"u8.CopyTo(garbage);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(garbage.AsSpan(4), 1);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(garbage.AsSpan(6), 1000);
-        Assert.Equal(SegmentRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
     }
 
     [Fact]
     public void TrailingBytes_AreMalformed()
     {
         var (name, file) = Write(_siteA, new byte[10]);
-        Assert.Equal(SegmentRejectReason.Malformed, Decode(_siteB, [.. file, 0], name, out _).Reason);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, [.. file, 0], name, out _).Reason);
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class SegmentCodecTests
     {
         var (name, file) = Write(_siteA, new byte[10]);
         file[5] = 2;
-        Assert.Equal(SegmentRejectReason.UnsupportedVersion, Decode(_siteB, file, name, out _).Reason);
+        Assert.Equal(FileRejectReason.UnsupportedVersion, Decode(_siteB, file, name, out _).Reason);
     }
 
     internal static SegmentCodec CodecFor(NodeKeyPair self, NodeKeyPair peer) =>
