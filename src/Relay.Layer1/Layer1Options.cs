@@ -19,7 +19,7 @@ public sealed class Layer1Options
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>How long a receiver waits to coalesce acknowledgements into one ack-only file when it has nothing else to send.</summary>
-    public TimeSpan AckDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan AckDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Resend timeout before any round trip has been measured.</summary>
     public TimeSpan InitialRetransmitTimeout { get; set; } = TimeSpan.FromSeconds(1);

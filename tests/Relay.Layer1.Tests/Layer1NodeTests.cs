@@ -217,6 +217,130 @@ public sealed class Layer1NodeTests : IDisposable
         Assert.True(File.Exists(unrelated));
     }
 
+    [Fact]
+    public async Task ReplayedOldFiles_AreRejectedAndDeliverNothingTwice()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bIn = _folder.Sub("b-in");
+        var kept = _folder.Sub("kept");
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("b-out"), bIn), TestKeys.SiteB, TestKeys.SiteA);
+        await a.SendAsync("site-b", "once"u8.ToArray());
+
+        // A hand-made mirror that keeps a copy of everything it carries.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                foreach (var path in Directory.GetFiles(aOut, "*.relay"))
+                {
+                    var name = Path.GetFileName(path);
+                    if (!File.Exists(Path.Combine(kept, name)))
+                    {
+                        File.Copy(path, Path.Combine(kept, name));
+                        File.Copy(path, Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)));
+                        File.Move(Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)), Path.Combine(bIn, name));
+                    }
+                }
+
+                return b.GetStatus().Peers.Single().Delivered == 1;
+            },
+            Wait,
+            "the message crosses the mirror");
+        await b.MarkHandledAsync(await b.ReceiveWithinAsync("site-a", Wait));
+        await Eventually.TrueAsync(() => Directory.GetFiles(bIn).Length == 0, Wait, "site-b consumes what the mirror brought");
+        var replayedBefore = b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed);
+
+        // Every authentic file again, after it was consumed and its message handled.
+        var copies = Directory.GetFiles(kept);
+        foreach (var copy in copies)
+        {
+            await DropAsync(bIn, Path.GetFileName(copy), await File.ReadAllBytesAsync(copy));
+        }
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed) == replayedBefore + copies.Length,
+            Wait,
+            "site-b rejects every replayed file");
+        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
+    public async Task WithDeletionOff_ConsumedFilesStayAndAreNotReadAgain()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bIn = _folder.Sub("b-in");
+        var optionsB = TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("b-out"), bIn);
+        optionsB.DeleteConsumedFiles = false;
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(optionsB, TestKeys.SiteB, TestKeys.SiteA);
+        await a.SendAsync("site-b", "kept"u8.ToArray());
+
+        await Eventually.TrueAsync(
+            () =>
+            {
+                foreach (var path in Directory.GetFiles(aOut, "*.relay"))
+                {
+                    var name = Path.GetFileName(path);
+                    if (!File.Exists(Path.Combine(bIn, name)))
+                    {
+                        File.Copy(path, Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)));
+                        File.Move(Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)), Path.Combine(bIn, name));
+                    }
+                }
+
+                return b.GetStatus().Peers.Single().Delivered == 1;
+            },
+            Wait,
+            "the message crosses");
+        var filesRead = b.GetStatus().Peers.Single().FilesReceived;
+
+        // Several polls of the inbox happen in this time; none may take a consumed file again.
+        await Task.Delay(optionsB.PollInterval * 4);
+
+        var status = b.GetStatus().Peers.Single();
+        Assert.NotEmpty(Directory.GetFiles(bIn, "*.relay"));
+        Assert.Equal(filesRead, status.FilesReceived);
+        Assert.Empty(status.Rejected);
+    }
+
+    [Fact]
+    public async Task BurstOfFiles_IsAnsweredByAtMostOneAckFilePerAckDelay()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bOut = _folder.Sub("b-out");
+        var optionsA = TestNodes.Options(_folder.Sub("state-a"), aOut, bOut);
+        optionsA.Linger = TimeSpan.Zero;
+        var optionsB = TestNodes.Options(_folder.Sub("state-b"), bOut, aOut);
+        optionsB.AckDelay = TimeSpan.FromMilliseconds(50);
+        await using var a = TestNodes.Open(optionsA, TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(optionsB, TestKeys.SiteB, TestKeys.SiteA);
+        var started = DateTime.UtcNow;
+
+        var sends = new List<SentMessage>();
+        for (var i = 0; i < 200; i++)
+        {
+            sends.Add(await a.SendAsync("site-b", TestPayloads.Create(7, i, 50)));
+            await b.MarkHandledAsync(await b.ReceiveWithinAsync("site-a", Wait));
+        }
+
+        await Task.WhenAll(sends.Select(s => s.Acknowledged)).WaitAsync(Wait);
+        var elapsed = DateTime.UtcNow - started;
+        var dataFiles = a.GetStatus().Peers.Single().FilesWritten;
+        var ackFiles = b.GetStatus().Peers.Single().FilesWritten;
+
+        // One file per message (each waits for the previous), yet acks go out at most once per 50 ms.
+        Assert.True(dataFiles >= 200, $"site-a wrote {dataFiles} files");
+        Assert.True(ackFiles <= (elapsed / optionsB.AckDelay) + 2, $"site-b wrote {ackFiles} ack files in {elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(ackFiles < dataFiles / 2, $"site-b wrote {ackFiles} ack files for {dataFiles} data files");
+    }
+
+    private static async Task DropAsync(string folder, string name, byte[] content)
+    {
+        var temporary = Path.Combine(folder, SegmentFileName.TemporaryNameFor(name));
+        await File.WriteAllBytesAsync(temporary, content);
+        File.Move(temporary, Path.Combine(folder, name));
+    }
+
     // As the folder contract says: write under a temporary name, then rename.
     private static async Task DropAsync(string folder, string name, string content)
     {
