@@ -1,0 +1,18 @@
+using System.CommandLine;
+using System.IO.Abstractions;
+
+namespace Relay.Host.Cli;
+
+/// <summary>The <c>relay</c> executable's verbs.</summary>
+internal static class RelayCommandLine
+{
+    public static RootCommand Create(IFileSystem? fileSystem = null)
+    {
+        fileSystem ??= new FileSystem();
+        return new RootCommand("Relay carries HTTP across networks that only move files.")
+        {
+            KeygenCommand.Create(fileSystem),
+            PipeCommand.Create(fileSystem),
+        };
+    }
+}

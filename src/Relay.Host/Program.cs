@@ -1,0 +1,3 @@
+using Relay.Host.Cli;
+
+return await RelayCommandLine.Create().Parse(args).InvokeAsync();
