@@ -368,8 +368,8 @@ internal sealed class OutboundChannel : IDisposable
             return null;
         }
 
-        var ack = TakeAck();
-        var budget = _bodyBudget - BodyRecords.AckRecordLength(ack.Ranges.Count);
+        // Room for the largest ack: the ack is taken last, once it is known that a file goes out.
+        var budget = _bodyBudget - BodyRecords.AckRecordLength(BodyRecords.MaxAckRanges);
         var fragments = new List<OutboundFragment>();
         var used = 0;
         while (_resendQueue.TryPeek(out var resend))
@@ -418,8 +418,14 @@ internal sealed class OutboundChannel : IDisposable
             fragment.LastSentTimestamp = now;
         }
 
+        if (fragments.Count == 0 && !_ackRequested)
+        {
+            // Every queued resend had been acknowledged meanwhile.
+            return null;
+        }
+
         _lastDataFileTimestamp = now;
-        return BuildFile(ack, fragments);
+        return BuildFile(TakeAck(), fragments);
     }
 
     // Copies the records into the body under the lock, so a fragment's pooled buffer can go back to
@@ -632,7 +638,16 @@ internal sealed class OutboundChannel : IDisposable
         }
     }
 
-    public void Dispose() => _wake.Dispose();
+    /// <summary>Called once the writer loop has ended: sends still waiting for window space fail.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _windowOpened.TrySetException(new ObjectDisposedException(nameof(Layer1Node)));
+        }
+
+        _wake.Dispose();
+    }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
         a == Timeout.InfiniteTimeSpan ? (b < TimeSpan.Zero ? TimeSpan.Zero : b) : b < a ? (b < TimeSpan.Zero ? TimeSpan.Zero : b) : a;
