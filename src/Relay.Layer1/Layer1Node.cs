@@ -145,6 +145,7 @@ public sealed class Layer1Node : IAsyncDisposable
         {
             var counters = channels.Counters;
             var outbound = channels.Outbound.Snapshot();
+            var inbound = channels.Inbound.Snapshot();
             var lastSeen = Interlocked.Read(ref counters.LastFileSeenUnixMs);
             peers.Add(new PeerStatus
             {
@@ -161,6 +162,8 @@ public sealed class Layer1Node : IAsyncDisposable
                 DuplicatesDropped = Interlocked.Read(ref counters.DuplicateFragments),
                 Delivered = Interlocked.Read(ref counters.MessagesDelivered),
                 Handled = Interlocked.Read(ref counters.MessagesHandled),
+                HandledThrough = inbound.HandledThrough,
+                HeldFragments = inbound.Held,
                 Rejected = counters.RejectedSnapshot(),
                 LastFileSeen = lastSeen == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastSeen),
                 OldestUnacknowledgedAge = outbound.OldestUnacknowledgedAge,

@@ -36,6 +36,12 @@ public sealed record PeerStatus
 
     public required long Handled { get; init; }
 
+    /// <summary>Every message from the peer up to this sequence number is handled, durably.</summary>
+    public required long HandledThrough { get; init; }
+
+    /// <summary>Fragments from the peer held in memory: out of order, or waiting for the rest of their message.</summary>
+    public required long HeldFragments { get; init; }
+
     /// <summary>Files claiming to come from this peer that were dropped, by reason.</summary>
     public required IReadOnlyDictionary<FileRejectReason, long> Rejected { get; init; }
 

@@ -148,7 +148,8 @@ internal sealed class InboundChannel
                 ranges.Add(range);
             }
 
-            return new AckState((_ackEpoch << 32) | ++_ackCounter, _durableHandledThrough, ranges);
+            // 40 bits of counter: at a thousand acks a second it would take 35 years to reach the next epoch's ids.
+            return new AckState((_ackEpoch << 40) + ++_ackCounter, _durableHandledThrough, ranges);
         }
     }
 

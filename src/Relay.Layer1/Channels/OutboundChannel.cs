@@ -63,8 +63,8 @@ internal sealed class OutboundChannel : IDisposable
         _unacked = new FragmentDeque(first);
         foreach (var stored in state.Outbound)
         {
-            // Everything stored survived a restart: it is durable and goes out again as if new.
-            var fragment = new OutboundFragment(stored.Sequence, (FragmentFlags)stored.Flags, stored.LamportTime, stored.Data) { IsDurable = true };
+            // Everything stored survived a restart: it goes out again as if new.
+            var fragment = new OutboundFragment(stored.Sequence, (FragmentFlags)stored.Flags, stored.LamportTime, stored.Data);
             if ((fragment.Flags & FragmentFlags.Last) != 0)
             {
                 fragment.SpoolToDelete = stored.SpoolFirstSequence;
@@ -80,19 +80,6 @@ internal sealed class OutboundChannel : IDisposable
     }
 
     public string Peer { get; }
-
-    public int MaxFragmentData => _maxFragmentData;
-
-    public long AcknowledgedThrough
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _unacked.FirstSequence - 1;
-            }
-        }
-    }
 
     /// <summary>Splits, stores and queues one message; completes once it is durable.</summary>
     public async Task<SentMessage> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -316,14 +303,9 @@ internal sealed class OutboundChannel : IDisposable
         // Commits complete in order, so everything up to the newest committed sequence is durable.
         for (var sequence = _durableThrough + 1; sequence <= through; sequence++)
         {
-            if (_unacked.ContainsSequence(sequence))
+            if (_unacked.ContainsSequence(sequence) && sequence >= _nextUnsentSequence)
             {
-                var fragment = _unacked[sequence];
-                fragment.IsDurable = true;
-                if (sequence >= _nextUnsentSequence)
-                {
-                    _unsentBytes += fragment.Data.Length;
-                }
+                _unsentBytes += _unacked[sequence].Data.Length;
             }
         }
 

@@ -34,9 +34,6 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
         }
     }
 
-    /// <summary>False until the fragment is in the state store: nothing is sent before it would survive a crash.</summary>
-    public bool IsDurable { get; set; }
-
     public int SendCount { get; set; }
 
     public long LastSentTimestamp { get; set; }
