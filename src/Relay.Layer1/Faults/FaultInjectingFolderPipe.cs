@@ -26,6 +26,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
     private readonly Random _random;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _delayed = new();
     private long _heldBytes;
     private int _started;
 
@@ -90,6 +91,9 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _watcher.Dispose();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Delayed copies see the cancellation and count themselves as dropped before the pipe reports.
+        await Task.WhenAll(_delayed.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
         FaultPipeLog.Stopped(_logger, _source, _destination, Counters);
     }
 
@@ -152,7 +156,9 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
                 continue;
             }
 
-            _ = DeliverLaterAsync(name, bytes, delay, cancellationToken);
+            var later = DeliverLaterAsync(name, bytes, delay, cancellationToken);
+            _delayed.TryAdd(later, true);
+            later.ContinueWith(done => _delayed.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -236,6 +242,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            Counters.AddDropped();
         }
         finally
         {

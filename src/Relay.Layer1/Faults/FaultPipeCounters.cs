@@ -11,6 +11,7 @@ public sealed class FaultPipeCounters
     private long _corrupted;
     private long _replayed;
     private long _errors;
+    private long _dropped;
 
     /// <summary>Files taken from the source folder.</summary>
     public long Seen => Interlocked.Read(ref _seen);
@@ -27,6 +28,9 @@ public sealed class FaultPipeCounters
     public long Corrupted => Interlocked.Read(ref _corrupted);
 
     public long Replayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Delayed copies still waiting when the pipe stopped, so never delivered.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Files that could not be read or written (logged, never fatal).</summary>
     public long Errors => Interlocked.Read(ref _errors);
@@ -47,6 +51,8 @@ public sealed class FaultPipeCounters
 
     internal void AddError() => Interlocked.Increment(ref _errors);
 
+    internal void AddDropped() => Interlocked.Increment(ref _dropped);
+
     public override string ToString() =>
-        $"seen {Seen}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, truncated {Truncated}, corrupted {Corrupted}, replayed {Replayed}, errors {Errors}";
+        $"seen {Seen}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, truncated {Truncated}, corrupted {Corrupted}, replayed {Replayed}, dropped {Dropped}, errors {Errors}";
 }

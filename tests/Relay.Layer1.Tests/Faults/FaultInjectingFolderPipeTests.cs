@@ -130,6 +130,21 @@ public sealed class FaultInjectingFolderPipeTests : IDisposable
     }
 
     [Fact]
+    public async Task CopiesStillDelayedAtStop_AreDroppedAndCounted()
+    {
+        var pipe = await StartAsync(new FaultProfile { Replay = 1, ReplayDelay = TimeSpan.FromHours(1) });
+        await WriteManyAsync(3);
+        await Eventually.TrueAsync(() => pipe.Counters.Delivered == 3, Wait, "the first copies arrive");
+
+        await pipe.DisposeAsync();
+
+        var counters = pipe.Counters;
+        Assert.Equal(3, counters.Replayed);
+        Assert.Equal(3, counters.Dropped);
+        Assert.Equal(counters.Seen - counters.Lost + counters.Duplicated + counters.Replayed, counters.Delivered + counters.Dropped);
+    }
+
+    [Fact]
     public async Task SameSeedAndOrder_MakeTheSameDecisions()
     {
         var profile = new FaultProfile { Loss = 0.3, Truncate = 0.3, Corrupt = 0.3, Seed = 42 };
