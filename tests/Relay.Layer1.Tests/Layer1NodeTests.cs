@@ -231,17 +231,7 @@ public sealed class Layer1NodeTests : IDisposable
         await Eventually.TrueAsync(
             () =>
             {
-                foreach (var path in Directory.GetFiles(aOut, "*.relay"))
-                {
-                    var name = Path.GetFileName(path);
-                    if (!File.Exists(Path.Combine(kept, name)))
-                    {
-                        File.Copy(path, Path.Combine(kept, name));
-                        File.Copy(path, Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)));
-                        File.Move(Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)), Path.Combine(bIn, name));
-                    }
-                }
-
+                CopyNewFiles(aOut, bIn, kept);
                 return b.GetStatus().Peers.Single().Delivered == 1;
             },
             Wait,
@@ -278,16 +268,7 @@ public sealed class Layer1NodeTests : IDisposable
         await Eventually.TrueAsync(
             () =>
             {
-                foreach (var path in Directory.GetFiles(aOut, "*.relay"))
-                {
-                    var name = Path.GetFileName(path);
-                    if (!File.Exists(Path.Combine(bIn, name)))
-                    {
-                        File.Copy(path, Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)));
-                        File.Move(Path.Combine(bIn, SegmentFileName.TemporaryNameFor(name)), Path.Combine(bIn, name));
-                    }
-                }
-
+                CopyNewFiles(aOut, bIn, remember: bIn);
                 return b.GetStatus().Peers.Single().Delivered == 1;
             },
             Wait,
@@ -333,6 +314,28 @@ public sealed class Layer1NodeTests : IDisposable
         Assert.True(dataFiles >= 200, $"site-a wrote {dataFiles} files");
         Assert.True(ackFiles <= (elapsed / optionsB.AckDelay) + 2, $"site-b wrote {ackFiles} ack files in {elapsed.TotalMilliseconds:F0} ms");
         Assert.True(ackFiles < dataFiles / 2, $"site-b wrote {ackFiles} ack files for {dataFiles} data files");
+    }
+
+    // Carries each final-named file from one folder to another once, as a mirror would; `remember`
+    // is the folder whose contents say what was already carried.
+    private static void CopyNewFiles(string from, string to, string remember)
+    {
+        foreach (var path in Directory.GetFiles(from, "*.relay"))
+        {
+            var name = Path.GetFileName(path);
+            if (File.Exists(Path.Combine(remember, name)))
+            {
+                continue;
+            }
+
+            if (remember != to)
+            {
+                File.Copy(path, Path.Combine(remember, name));
+            }
+
+            File.Copy(path, Path.Combine(to, SegmentFileName.TemporaryNameFor(name)));
+            File.Move(Path.Combine(to, SegmentFileName.TemporaryNameFor(name)), Path.Combine(to, name));
+        }
     }
 
     private static async Task DropAsync(string folder, string name, byte[] content)

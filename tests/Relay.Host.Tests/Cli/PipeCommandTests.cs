@@ -1,28 +1,12 @@
 namespace Relay.Host.Tests.Cli;
 
-public sealed class PipeCommandTests : IDisposable
+public sealed class PipeCommandTests : CliTestFolder
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "relay-host-tests", Guid.NewGuid().ToString("N"));
-
-    private static async Task<int> Run(string[] args)
-    {
-        using var run = new CommandLineRun();
-        return await run.InvokeAsync(args);
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task Pipe_MovesFilesUntilStopped_ThenPrintsItsCounters()
     {
-        var from = Directory.CreateDirectory(Path.Combine(_folder, "from")).FullName;
-        var to = Directory.CreateDirectory(Path.Combine(_folder, "to")).FullName;
+        var from = Directory.CreateDirectory(Path.Combine(Folder, "from")).FullName;
+        var to = Directory.CreateDirectory(Path.Combine(Folder, "to")).FullName;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var run = new CommandLineRun();
         var piping = run.InvokeAsync(["pipe", "--from", from, "--to", to, "--seed", "7"], stop.Token);
@@ -52,7 +36,7 @@ public sealed class PipeCommandTests : IDisposable
     {
         using var run = new CommandLineRun();
 
-        var exit = await run.InvokeAsync(["pipe", "--from", _folder, "--to", _folder, option, value]);
+        var exit = await run.InvokeAsync(["pipe", "--from", Folder, "--to", Folder, option, value]);
 
         Assert.NotEqual(0, exit);
         Assert.Contains($"{option} must be a probability between 0 and 1", run.Error, StringComparison.Ordinal);
@@ -62,7 +46,7 @@ public sealed class PipeCommandTests : IDisposable
     public async Task Pipe_RefusesANegativeDelay()
     {
         using var run = new CommandLineRun();
-        Assert.NotEqual(0, await run.InvokeAsync(["pipe", "--from", _folder, "--to", _folder, "--delay-ms", "-5"]));
+        Assert.NotEqual(0, await run.InvokeAsync(["pipe", "--from", Folder, "--to", Folder, "--delay-ms", "-5"]));
         Assert.Contains("--delay-ms must not be negative", run.Error, StringComparison.Ordinal);
     }
 }
