@@ -152,6 +152,7 @@ public sealed class Layer1Node : IAsyncDisposable
                 Peer = peer,
                 Sent = Interlocked.Read(ref counters.MessagesSent),
                 Acknowledged = Interlocked.Read(ref counters.MessagesAcknowledged),
+                QueuedThrough = outbound.QueuedThrough,
                 InFlight = outbound.InFlight,
                 InFlightBytes = outbound.UnacknowledgedBytes,
                 Resent = Interlocked.Read(ref counters.FragmentsResent),

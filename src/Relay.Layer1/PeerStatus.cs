@@ -11,6 +11,9 @@ public sealed record PeerStatus
     /// <summary>Messages the peer reported handled since this node started.</summary>
     public required long Acknowledged { get; init; }
 
+    /// <summary>The sequence number of the last fragment queued for the peer, across restarts (0 when none ever was).</summary>
+    public required long QueuedThrough { get; init; }
+
     /// <summary>Fragments sent (or queued) and not yet acknowledged, including any from before a restart.</summary>
     public required int InFlight { get; init; }
 

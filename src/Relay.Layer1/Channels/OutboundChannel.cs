@@ -219,7 +219,7 @@ internal sealed class OutboundChannel : IDisposable
         Wake();
     }
 
-    public (int InFlight, long UnacknowledgedBytes, TimeSpan? OldestUnacknowledgedAge, TimeSpan SmoothedRoundTrip, TimeSpan RetransmitTimeout) Snapshot()
+    public (long QueuedThrough, int InFlight, long UnacknowledgedBytes, TimeSpan? OldestUnacknowledgedAge, TimeSpan SmoothedRoundTrip, TimeSpan RetransmitTimeout) Snapshot()
     {
         lock (_gate)
         {
@@ -229,7 +229,7 @@ internal sealed class OutboundChannel : IDisposable
                 oldest = _context.Time.GetElapsedTime(_unacked[_unacked.FirstSequence].LastSentTimestamp);
             }
 
-            return (_unacked.Count, _unackedBytes, oldest, _roundTrips.Smoothed, _roundTrips.RetransmitTimeout);
+            return (_nextSequence - 1, _unacked.Count, _unackedBytes, oldest, _roundTrips.Smoothed, _roundTrips.RetransmitTimeout);
         }
     }
 
