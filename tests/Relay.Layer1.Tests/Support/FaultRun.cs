@@ -72,6 +72,7 @@ internal sealed class FaultRun : IAsyncDisposable
         private int _nextExpected;
         private int _unmarked = -1;
         private int _sent;
+        private long _rejectedBeforeRestarts;
 
         public Side(Layer1Options options, NodeKeyPair self, NodeKeyPair peer, int seed, int[] sendSizes, int[] receiveSizes)
         {
@@ -93,6 +94,9 @@ internal sealed class FaultRun : IAsyncDisposable
 
         public int Restarts { get; private set; }
 
+        /// <summary>Files the node dropped, summed over every run of it (a node's status starts from zero when it opens).</summary>
+        public long Rejected => _rejectedBeforeRestarts + _node.GetStatus().Peers.Single().Rejected.Values.Sum();
+
         public Layer1Node Node => _node;
 
         public Task AllReceived => _allReceived.Task;
@@ -112,6 +116,7 @@ internal sealed class FaultRun : IAsyncDisposable
             {
                 // The receiver is not waited for: it may be between taking a message and committing its handled mark.
                 await _stopReceiving.CancelAsync();
+                _rejectedBeforeRestarts += _node.GetStatus().Peers.Single().Rejected.Values.Sum();
                 await _node.DisposeAsync();
                 await _receiver;
                 _node = TestNodes.Open(_options, _self, _peer);
