@@ -312,8 +312,7 @@ public sealed class Layer1NodeTests : IDisposable
 
         // One file per message (each waits for the previous), yet acks go out at most once per 50 ms.
         Assert.True(dataFiles >= 200, $"site-a wrote {dataFiles} files");
-        Assert.True(ackFiles <= (elapsed / optionsB.AckDelay) + 2, $"site-b wrote {ackFiles} ack files in {elapsed.TotalMilliseconds:F0} ms");
-        Assert.True(ackFiles < dataFiles / 2, $"site-b wrote {ackFiles} ack files for {dataFiles} data files");
+        Assert.True(ackFiles <= (elapsed / optionsB.AckDelay) + 2, $"site-b wrote {ackFiles} ack files for {dataFiles} data files in {elapsed.TotalMilliseconds:F0} ms");
     }
 
     // Carries each final-named file from one folder to another once, as a mirror would; `remember`
