@@ -39,7 +39,10 @@ public sealed class Layer1Node : IAsyncDisposable
         _peers = peers;
         _maxAcceptedFileBytes = Math.Max(context.Options.MaxFileBytes, MinAcceptedFileBytes);
         _ownNamePrefix = context.NodeId + "_";
-        _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger);
+        _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger)
+        {
+            Listed = ForgetConsumedFilesNoLongerThere,
+        };
     }
 
     public string NodeId => _context.NodeId;
@@ -303,7 +306,7 @@ public sealed class Layer1Node : IAsyncDisposable
     {
         var fileSystem = _context.FileSystem;
         var path = fileSystem.Path.Combine(_context.Options.Inbox, name);
-        if (!SegmentFileName.TryParse(name, out var claimedSender, out _, out _) || _consumed.Contains(name))
+        if (!SegmentFileName.TryParse(name, out var claimedSender, out _, out _) || IsConsumed(name))
         {
             _inbox.Release(name);
             return;
@@ -419,11 +422,32 @@ public sealed class Layer1Node : IAsyncDisposable
         Layer1Log.FileRejected(_context.Logger, name, claimedSender, reason, detail);
     }
 
+    private bool IsConsumed(string name)
+    {
+        lock (_consumed)
+        {
+            return _consumed.Contains(name);
+        }
+    }
+
+    // With deletion off, consumed names are remembered only while their files are still in the folder.
+    private void ForgetConsumedFilesNoLongerThere(HashSet<string> present)
+    {
+        lock (_consumed)
+        {
+            _consumed.IntersectWith(present);
+        }
+    }
+
     private void Remove(string path, string name)
     {
         if (!_context.Options.DeleteConsumedFiles)
         {
-            _consumed.Add(name);
+            lock (_consumed)
+            {
+                _consumed.Add(name);
+            }
+
             return;
         }
 

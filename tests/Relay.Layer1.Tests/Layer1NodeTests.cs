@@ -286,6 +286,48 @@ public sealed class Layer1NodeTests : IDisposable
     }
 
     [Fact]
+    public async Task WithDeletionOff_AConsumedFileRemovedByOthersIsForgotten()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bIn = _folder.Sub("b-in");
+        var kept = _folder.Sub("kept");
+        var optionsB = TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("b-out"), bIn);
+        optionsB.DeleteConsumedFiles = false;
+        await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
+        await using var b = TestNodes.Open(optionsB, TestKeys.SiteB, TestKeys.SiteA);
+        await a.SendAsync("site-b", "once"u8.ToArray());
+        await Eventually.TrueAsync(
+            () =>
+            {
+                CopyNewFiles(aOut, bIn, kept);
+                return b.GetStatus().Peers.Single().Delivered == 1;
+            },
+            Wait,
+            "the message crosses");
+        var replayedBefore = b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed);
+
+        // An archiving job takes the consumed files; a poll then shows them gone, and later copies under
+        // the same names are new files to read (and reject as replays).
+        foreach (var path in Directory.GetFiles(bIn))
+        {
+            File.Delete(path);
+        }
+
+        await Task.Delay(optionsB.PollInterval * 3);
+        var copies = Directory.GetFiles(kept);
+        foreach (var copy in copies)
+        {
+            await DropAsync(bIn, Path.GetFileName(copy), await File.ReadAllBytesAsync(copy));
+        }
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed) == replayedBefore + copies.Length,
+            Wait,
+            "site-b reads the returned files again");
+        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
     public async Task BurstOfFiles_IsAnsweredByAtMostOneAckFilePerAckDelay()
     {
         var aOut = _folder.Sub("a-out");

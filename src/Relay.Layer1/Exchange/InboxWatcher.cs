@@ -35,6 +35,9 @@ internal sealed class InboxWatcher : IDisposable
 
     public ChannelReader<string> Names => _queue.Reader;
 
+    /// <summary>Called with every name found by a full listing of the folder.</summary>
+    public Action<HashSet<string>>? Listed { get; set; }
+
     /// <summary>Starts watching, then lists the folder once so files already there are found.</summary>
     public void Start()
     {
@@ -99,10 +102,15 @@ internal sealed class InboxWatcher : IDisposable
     {
         try
         {
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var path in _fileSystem.Directory.EnumerateFiles(_folder))
             {
-                Offer(_fileSystem.Path.GetFileName(path));
+                var name = _fileSystem.Path.GetFileName(path);
+                names.Add(name);
+                Offer(name);
             }
+
+            Listed?.Invoke(names);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
