@@ -30,6 +30,7 @@ internal sealed class StateStore : IAsyncDisposable
     private readonly SqliteCommand _upsertChannel;
     private readonly SqliteCommand _upsertHandled;
     private readonly SqliteCommand _upsertNodeValue;
+    private readonly SqliteCommand[] _commands;
 
     private StateStore(SqliteConnection connection)
     {
@@ -47,6 +48,8 @@ internal sealed class StateStore : IAsyncDisposable
         _upsertNodeValue = Prepare(
             "INSERT INTO node_value(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
             "$key", "$value");
+        _commands = [_insertOutbound, _deleteOutbound, _upsertChannel, _upsertHandled, _upsertNodeValue];
+
         // Its own thread: SQLite calls block, and commits must not wait for a thread-pool thread.
         _writerLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -179,7 +182,7 @@ internal sealed class StateStore : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
-        foreach (var command in new[] { _insertOutbound, _deleteOutbound, _upsertChannel, _upsertHandled, _upsertNodeValue })
+        foreach (var command in _commands)
         {
             command.Dispose();
         }
@@ -219,7 +222,7 @@ internal sealed class StateStore : IAsyncDisposable
             try
             {
                 using var transaction = _connection.BeginTransaction();
-                foreach (var command in new[] { _insertOutbound, _deleteOutbound, _upsertChannel, _upsertHandled, _upsertNodeValue })
+                foreach (var command in _commands)
                 {
                     command.Transaction = transaction;
                 }
