@@ -225,33 +225,12 @@ public sealed class Layer1NodeTests : IDisposable
         var kept = _folder.Sub("kept");
         await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
         await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), _folder.Sub("b-out"), bIn), TestKeys.SiteB, TestKeys.SiteA);
-        await a.SendAsync("site-b", "once"u8.ToArray());
-
-        // A hand-made mirror that keeps a copy of everything it carries.
-        await Eventually.TrueAsync(
-            () =>
-            {
-                CopyNewFiles(aOut, bIn, kept);
-                return b.GetStatus().Peers.Single().Delivered == 1;
-            },
-            Wait,
-            "the message crosses the mirror");
+        await SendThroughMirrorAsync(a, b, aOut, bIn, kept);
         await b.MarkHandledAsync(await b.ReceiveWithinAsync("site-a", Wait));
         await Eventually.TrueAsync(() => Directory.GetFiles(bIn).Length == 0, Wait, "site-b consumes what the mirror brought");
-        var replayedBefore = b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed);
 
         // Every authentic file again, after it was consumed and its message handled.
-        var copies = Directory.GetFiles(kept);
-        foreach (var copy in copies)
-        {
-            await DropAsync(bIn, Path.GetFileName(copy), await File.ReadAllBytesAsync(copy));
-        }
-
-        await Eventually.TrueAsync(
-            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed) == replayedBefore + copies.Length,
-            Wait,
-            "site-b rejects every replayed file");
-        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+        await ReplayKeptFilesAsync(b, bIn, kept);
     }
 
     [Fact]
@@ -263,16 +242,7 @@ public sealed class Layer1NodeTests : IDisposable
         optionsB.DeleteConsumedFiles = false;
         await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
         await using var b = TestNodes.Open(optionsB, TestKeys.SiteB, TestKeys.SiteA);
-        await a.SendAsync("site-b", "kept"u8.ToArray());
-
-        await Eventually.TrueAsync(
-            () =>
-            {
-                CopyNewFiles(aOut, bIn, remember: bIn);
-                return b.GetStatus().Peers.Single().Delivered == 1;
-            },
-            Wait,
-            "the message crosses");
+        await SendThroughMirrorAsync(a, b, aOut, bIn, _folder.Sub("kept"));
         var before = b.GetStatus().Peers.Single();
 
         // Several polls of the inbox happen in this time; none may take a consumed file again.
@@ -295,16 +265,7 @@ public sealed class Layer1NodeTests : IDisposable
         optionsB.DeleteConsumedFiles = false;
         await using var a = TestNodes.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, _folder.Sub("a-in")), TestKeys.SiteA, TestKeys.SiteB);
         await using var b = TestNodes.Open(optionsB, TestKeys.SiteB, TestKeys.SiteA);
-        await a.SendAsync("site-b", "once"u8.ToArray());
-        await Eventually.TrueAsync(
-            () =>
-            {
-                CopyNewFiles(aOut, bIn, kept);
-                return b.GetStatus().Peers.Single().Delivered == 1;
-            },
-            Wait,
-            "the message crosses");
-        var replayedBefore = b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed);
+        await SendThroughMirrorAsync(a, b, aOut, bIn, kept);
 
         // An archiving job takes the consumed files; a poll then shows them gone, and later copies under
         // the same names are new files to read (and reject as replays).
@@ -314,17 +275,7 @@ public sealed class Layer1NodeTests : IDisposable
         }
 
         await Task.Delay(optionsB.PollInterval * 3);
-        var copies = Directory.GetFiles(kept);
-        foreach (var copy in copies)
-        {
-            await DropAsync(bIn, Path.GetFileName(copy), await File.ReadAllBytesAsync(copy));
-        }
-
-        await Eventually.TrueAsync(
-            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed) == replayedBefore + copies.Length,
-            Wait,
-            "site-b reads the returned files again");
-        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+        await ReplayKeptFilesAsync(b, bIn, kept);
     }
 
     [Fact]
@@ -357,23 +308,50 @@ public sealed class Layer1NodeTests : IDisposable
         Assert.True(ackFiles <= (elapsed / optionsB.AckDelay) + 2, $"site-b wrote {ackFiles} ack files for {dataFiles} data files in {elapsed.TotalMilliseconds:F0} ms");
     }
 
-    // Carries each final-named file from one folder to another once, as a mirror would; `remember`
-    // is the folder whose contents say what was already carried.
-    private static void CopyNewFiles(string from, string to, string remember)
+    // Sends one message and carries site-a's files to site-b by hand, keeping a copy of each, until it is delivered.
+    private static async Task SendThroughMirrorAsync(Layer1Node a, Layer1Node b, string aOut, string bIn, string kept)
+    {
+        await a.SendAsync("site-b", "once"u8.ToArray());
+        await Eventually.TrueAsync(
+            () =>
+            {
+                CopyNewFiles(aOut, bIn, kept);
+                return b.GetStatus().Peers.Single().Delivered == 1;
+            },
+            Wait,
+            "the message crosses the mirror");
+    }
+
+    // Drops every kept copy into the inbox again: each is authentic but old, so each counts as a replay.
+    private static async Task ReplayKeptFilesAsync(Layer1Node b, string bIn, string kept)
+    {
+        var replayedBefore = b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed);
+        var copies = Directory.GetFiles(kept);
+        foreach (var copy in copies)
+        {
+            await DropAsync(bIn, Path.GetFileName(copy), await File.ReadAllBytesAsync(copy));
+        }
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.Replayed) == replayedBefore + copies.Length,
+            Wait,
+            "site-b rejects every replayed file");
+        Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    // Carries each final-named file from one folder to another once, as a mirror would, keeping a copy
+    // in `kept` (which also records what was already carried).
+    private static void CopyNewFiles(string from, string to, string kept)
     {
         foreach (var path in Directory.GetFiles(from, "*.relay"))
         {
             var name = Path.GetFileName(path);
-            if (File.Exists(Path.Combine(remember, name)))
+            if (File.Exists(Path.Combine(kept, name)))
             {
                 continue;
             }
 
-            if (remember != to)
-            {
-                File.Copy(path, Path.Combine(remember, name));
-            }
-
+            File.Copy(path, Path.Combine(kept, name));
             File.Copy(path, Path.Combine(to, SegmentFileName.TemporaryNameFor(name)));
             File.Move(Path.Combine(to, SegmentFileName.TemporaryNameFor(name)), Path.Combine(to, name));
         }
