@@ -37,6 +37,54 @@ public sealed class Layer1NodeTests : IDisposable
     }
 
     [Fact]
+    public async Task ThreeNodesInOneFolder_EachTakesOnlyWhatIsAddressedToIt()
+    {
+        var shared = _folder.Sub("shared");
+        var keys = new[] { TestKeys.SiteA, TestKeys.SiteB, TestKeys.SiteC };
+        var nodes = keys.Select(self => TestNodes.Open(
+            TestNodes.Options(_folder.Sub("state-" + self.NodeId), shared, shared), self, [.. keys.Where(k => k != self)])).ToList();
+        try
+        {
+            foreach (var from in nodes)
+            {
+                foreach (var to in nodes.Where(n => n != from))
+                {
+                    for (var i = 0; i < 20; i++)
+                    {
+                        await from.SendAsync(to.NodeId, Encoding.UTF8.GetBytes($"{from.NodeId}->{to.NodeId} {i}"));
+                    }
+                }
+            }
+
+            foreach (var to in nodes)
+            {
+                foreach (var from in nodes.Where(n => n != to))
+                {
+                    for (var i = 0; i < 20; i++)
+                    {
+                        var message = await to.ReceiveWithinAsync(from.NodeId, Wait);
+                        Assert.Equal($"{from.NodeId}->{to.NodeId} {i}", Encoding.UTF8.GetString(message.Payload.Span));
+                        await to.MarkHandledAsync(message);
+                    }
+                }
+            }
+
+            foreach (var node in nodes)
+            {
+                Assert.All(node.GetStatus().Peers, peer => Assert.Empty(peer.Rejected));
+                Assert.Empty(node.GetStatus().RejectedFromUnknownSenders);
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task HandledMessages_AreAcknowledged_AndEveryFileIsCleanedUp()
     {
         var shared = _folder.Sub("shared");

@@ -105,8 +105,13 @@ internal sealed class InboxWatcher : IDisposable
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var path in _fileSystem.Directory.EnumerateFiles(_folder))
             {
-                var name = _fileSystem.Path.GetFileName(path);
-                names.Add(name);
+                names.Add(_fileSystem.Path.GetFileName(path));
+            }
+
+            // Listings come in no particular order; sorted, a channel's files come oldest first
+            // (names carry a rising file number), so a newer ack is not read before an older one.
+            foreach (var name in names.Order(StringComparer.Ordinal))
+            {
                 Offer(name);
             }
 
