@@ -11,7 +11,9 @@ internal static class RelayCommandLine
         fileSystem ??= new FileSystem();
         return new RootCommand("Relay carries HTTP across networks that only move files.")
         {
+            RunCommand.Create(),
             KeygenCommand.Create(fileSystem),
+            StatusCommand.Create(),
             PipeCommand.Create(fileSystem),
         };
     }

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Relay.Host.Configuration;
+using Relay.Host.Status;
+
+namespace Relay.Host.Cli;
+
+/// <summary><c>relay status --config FILE [--json]</c>: the node's channels, per peer, from its status file.</summary>
+internal static class StatusCommand
+{
+    // The running node rewrites its status every second; older than this, it is not running.
+    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(5);
+
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "The node's JSON config file.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
+        var command = new Command("status", "Show a node's channels: sent, acknowledged, in flight, resent, received, delivered, rejected files.") { config, json };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var path = Path.GetFullPath(parseResult.GetValue(config)!);
+            if (!File.Exists(path))
+            {
+                error.WriteLine($"relay: the config file '{path}' does not exist.");
+                return 2;
+            }
+
+            var stateDirectory = RelayConfiguration.Build(path).GetValue<string>("Relay:Node:StateDirectory");
+            if (string.IsNullOrWhiteSpace(stateDirectory))
+            {
+                error.WriteLine($"relay: {path} does not set Relay:Node:StateDirectory.");
+                return 2;
+            }
+
+            stateDirectory = Path.GetFullPath(stateDirectory, Path.GetDirectoryName(path)!);
+            NodeStatusDocument? status;
+            try
+            {
+                status = StatusFile.Read(stateDirectory);
+            }
+            catch (Exception exception) when (exception is IOException or JsonException)
+            {
+                error.WriteLine($"relay: cannot read the status in {stateDirectory}: {exception.Message}");
+                return 1;
+            }
+
+            if (status is null)
+            {
+                error.WriteLine($"relay: no status in {stateDirectory}; the node has not run yet.");
+                return 1;
+            }
+
+            var age = DateTimeOffset.UtcNow - status.At;
+            if (parseResult.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(status, StatusJsonContext.Default.NodeStatusDocument));
+            }
+            else
+            {
+                WriteTable(output, status, age);
+            }
+
+            return age > Stale ? 3 : 0;
+        });
+        return command;
+    }
+
+    private static void WriteTable(TextWriter output, NodeStatusDocument status, TimeSpan age)
+    {
+        var state = age > Stale ? $"NOT RUNNING (last status {status.At:u})" : "running";
+        output.WriteLine($"node {status.Node}: {state}; ingress {(status.Ingress ? "on" : "off")}, egress {(status.Egress ? "on" : "off")}");
+        foreach (var peer in status.Peers)
+        {
+            var rejected = peer.RejectedFiles.Count == 0 ? "none" : string.Join(", ", peer.RejectedFiles.Select(r => $"{r.Key} {r.Value}"));
+            var lastSeen = peer.LastFileSeen is { } seen ? $"{seen:u} ({(status.At - seen).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s before)" : "never";
+            var oldest = peer.OldestUnacknowledgedSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "-";
+            output.WriteLine($"peer {peer.Peer}");
+            output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({peer.InFlightBytes} bytes), resent {peer.Resent}, oldest unacked {oldest}");
+            output.WriteLine($"  received {peer.Received}, delivered {peer.Delivered}, handled {peer.Handled}, duplicates {peer.DuplicatesDropped}");
+            output.WriteLine($"  rejected files: {rejected}");
+            output.WriteLine($"  last file seen: {lastSeen}");
+            output.WriteLine($"  streams: {peer.CallerStreams} from callers here, {peer.CalleeStreams} to callees here; malformed frames {peer.MalformedFrames}");
+        }
+
+        if (status.RejectedFromUnknownSenders.Count > 0)
+        {
+            output.WriteLine("files from unknown senders: " + string.Join(", ", status.RejectedFromUnknownSenders.Select(r => $"{r.Key} {r.Value}")));
+        }
+    }
+}

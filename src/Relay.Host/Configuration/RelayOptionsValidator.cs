@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Options;
+using Relay.Layer1;
+using Relay.Layer1.Identity;
+
+namespace Relay.Host.Configuration;
+
+/// <summary>Checks a node's configuration at start-up; every failure names its key, as in the config file.</summary>
+public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
+{
+    private const string Root = RelayOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        void Require(bool condition, string key, string rule)
+        {
+            if (!condition)
+            {
+                failures.Add($"{Root}{key} {rule}.");
+            }
+        }
+
+        Require(NodeId.IsValid(options.Node.Id), "Node:Id", $"'{options.Node.Id}' is not a valid node id: {NodeId.Rule}");
+        Require(!string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", "is required");
+        Require(string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile) || File.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' does not exist (create it with relay keygen)");
+        Require(!string.IsNullOrWhiteSpace(options.Node.StateDirectory), "Node:StateDirectory", "is required");
+
+        Require(options.Peers.Count > 0, "Peers", "must list at least one peer");
+        var peerIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Peers.Count; i++)
+        {
+            var peer = options.Peers[i];
+            Require(NodeId.IsValid(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is not a valid node id: {NodeId.Rule}");
+            Require(peer.Id != options.Node.Id, $"Peers:{i}:Id", "is this node's own id");
+            Require(peerIds.Add(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is listed twice");
+            Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile) && File.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
+        }
+
+        var exchange = new Layer1OptionsValidator().Validate(null, options.Exchange);
+        if (exchange.Failed)
+        {
+            failures.AddRange(exchange.Failures.Where(f => !f.StartsWith(nameof(Layer1Options.StateDirectory), StringComparison.Ordinal)).Select(f => Root + "Exchange:" + f));
+        }
+
+        Require(options.Ingress is not null || options.Egress is not null, "Ingress", "or Relay:Egress must be configured (a node with neither has nothing to do)");
+        if (options.Ingress is { } ingress)
+        {
+            ValidateIngress(ingress, peerIds, Require);
+        }
+
+        if (options.Egress is { } egress)
+        {
+            for (var i = 0; i < egress.AllowedTargets.Count; i++)
+            {
+                Require(IsHttpUrl(egress.AllowedTargets[i]), $"Egress:AllowedTargets:{i}", $"'{egress.AllowedTargets[i]}' is not an absolute http or https URL");
+            }
+
+            Require(egress.ConnectTimeout > TimeSpan.Zero, "Egress:ConnectTimeout", "must be positive");
+            Require(egress.IdempotencyKeyLifetime > TimeSpan.Zero, "Egress:IdempotencyKeyLifetime", "must be positive");
+            Require(egress.MaxStoredResponseBytes >= 0, "Egress:MaxStoredResponseBytes", "must not be negative");
+        }
+
+        var http = options.Http;
+        Require(http.ChunkBytes is >= 4096 and <= 4 * 1024 * 1024, "Http:ChunkBytes", "must be between 4096 and 4194304");
+        Require(http.StreamWindowBytes >= 2L * http.ChunkBytes, "Http:StreamWindowBytes", "must be at least twice Relay:Http:ChunkBytes");
+        Require(http.PeerBodyBudgetBytes >= http.StreamWindowBytes, "Http:PeerBodyBudgetBytes", "must be at least Relay:Http:StreamWindowBytes");
+        Require(http.PeerBodyBudgetBytes < options.Exchange.MaxUnacknowledgedBytes, "Http:PeerBodyBudgetBytes", "must be below Relay:Exchange:MaxUnacknowledgedBytes, so small messages always find room");
+        Require(http.StreamIdleTimeout > TimeSpan.Zero, "Http:StreamIdleTimeout", "must be positive");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateIngress(HttpProxy.IngressOptions ingress, HashSet<string> peerIds, Action<bool, string, string> require)
+    {
+        var urls = ingress.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        require(urls.Length > 0, "Ingress:Urls", "is required (for example http://127.0.0.1:8080)");
+        foreach (var url in urls)
+        {
+            require(IsHttpUrl(url), "Ingress:Urls", $"'{url}' is not an absolute http or https URL");
+        }
+
+        require(ingress.Deadline > TimeSpan.Zero, "Ingress:Deadline", "must be positive");
+        require(ingress.MaxRequestBodyBytes > 0, "Ingress:MaxRequestBodyBytes", "must be positive");
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < ingress.Routes.Count; i++)
+        {
+            var route = ingress.Routes[i];
+            var key = $"Ingress:Routes:{i}";
+            require(route.PathPrefix.StartsWith('/'), key + ":PathPrefix", $"'{route.PathPrefix}' must start with '/'");
+            require(!route.PathPrefix.TrimEnd('/').Equals("/relay", StringComparison.OrdinalIgnoreCase)
+                && !route.PathPrefix.StartsWith("/relay/", StringComparison.OrdinalIgnoreCase), key + ":PathPrefix", "must not be under /relay/, which the node's own endpoints use");
+            require(prefixes.Add(route.PathPrefix.TrimEnd('/')), key + ":PathPrefix", $"'{route.PathPrefix}' is listed twice");
+            require(peerIds.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is not one of Relay:Peers");
+            require(IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
+            require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
+        }
+    }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+}

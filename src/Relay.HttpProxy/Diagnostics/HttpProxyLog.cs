@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Relay.HttpProxy.Protocol;
+
+namespace Relay.HttpProxy.Diagnostics;
+
+/// <summary>Log messages of layer 2. Event ids: 2000–2099 entry side, 2100–2199 exit side, 2200–2299 the link.</summary>
+internal static partial class HttpProxyLog
+{
+    [LoggerMessage(2000, LogLevel.Debug, "Stream {StreamId}: {Method} {Target} accepted for {Peer}")]
+    public static partial void RequestAccepted(ILogger logger, Guid streamId, string method, string target, string peer);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Stream {StreamId}: no response from {Target} within {Deadline}")]
+    public static partial void DeadlineExceeded(ILogger logger, Guid streamId, string target, TimeSpan deadline);
+
+    [LoggerMessage(2002, LogLevel.Information, "Stream {StreamId}: request body abandoned ({Reason})")]
+    public static partial void UploadAbandoned(ILogger logger, Guid streamId, ResetReason reason);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId}: response broke off ({Reason}); the caller's connection was aborted")]
+    public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
+
+    [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId}: {Method} {Target} answered {Status}")]
+    public static partial void RequestServed(ILogger logger, Guid streamId, string method, string target, int status);
+
+    [LoggerMessage(2101, LogLevel.Warning, "Stream {StreamId}: {Target} is not an allowed target; refused the request from {Peer}")]
+    public static partial void TargetRefused(ILogger logger, Guid streamId, string target, string peer);
+
+    [LoggerMessage(2102, LogLevel.Warning, "Stream {StreamId}: calling {Target} failed")]
+    public static partial void CalleeUnreachable(ILogger logger, Exception exception, Guid streamId, string target);
+
+    [LoggerMessage(2103, LogLevel.Information, "Stream {StreamId}: call to {Target} abandoned ({Reason})")]
+    public static partial void CallAbandoned(ILogger logger, Guid streamId, string target, ResetReason reason);
+
+    [LoggerMessage(2104, LogLevel.Warning, "Stream {StreamId}: the response body from {Target} broke off")]
+    public static partial void ResponseBroken(ILogger logger, Exception exception, Guid streamId, string target);
+
+    [LoggerMessage(2105, LogLevel.Error, "Stream {StreamId}: relaying to {Target} failed")]
+    public static partial void ExchangeFailed(ILogger logger, Exception exception, Guid streamId, string target);
+
+    [LoggerMessage(2106, LogLevel.Warning, "Stream {StreamId}: {Method} {Target} was with the callee when the node stopped; calling it again")]
+    public static partial void RetryingAfterRestart(ILogger logger, Guid streamId, string method, string target);
+
+    [LoggerMessage(2107, LogLevel.Warning, "Stream {StreamId}: {Method} {Target} was with the callee when the node stopped; answering 502 with an unknown outcome")]
+    public static partial void OutcomeUnknown(ILogger logger, Guid streamId, string method, string target);
+
+    [LoggerMessage(2108, LogLevel.Information, "Stream {StreamId}: answered from the response kept for Idempotency-Key {Key}")]
+    public static partial void AnsweredFromStore(ILogger logger, Guid streamId, string key);
+
+    [LoggerMessage(2109, LogLevel.Warning, "Stream {StreamId}: this node has no egress; refused the request from {Peer}")]
+    public static partial void RefusedWithoutEgress(ILogger logger, Guid streamId, string peer);
+
+    [LoggerMessage(2110, LogLevel.Warning, "Purging kept responses failed")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame; dropped")]
+    public static partial void MalformedFrame(ILogger logger, string peer, long sequence);
+
+    [LoggerMessage(2201, LogLevel.Warning, "Stream {StreamId} from {Peer}: the head does not parse; dropped")]
+    public static partial void MalformedHead(ILogger logger, Exception exception, string peer, Guid streamId);
+
+    [LoggerMessage(2202, LogLevel.Error, "Sending to {Peer} failed")]
+    public static partial void SendFailed(ILogger logger, Exception exception, string peer);
+
+    [LoggerMessage(2203, LogLevel.Error, "Marking message {Sequence} from {Peer} handled failed")]
+    public static partial void MarkFailed(ILogger logger, Exception exception, string peer, long sequence);
+
+    [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]
+    public static partial void LinkFailed(ILogger logger, Exception exception, string peer);
+}

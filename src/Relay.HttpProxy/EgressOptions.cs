@@ -1,0 +1,17 @@
+namespace Relay.HttpProxy;
+
+/// <summary>The node's HTTP exit side (<c>Relay:Egress</c>).</summary>
+public sealed class EgressOptions
+{
+    /// <summary>Base URLs requests may be replayed to; a target must share scheme, host and port and start with the path.</summary>
+    public IList<string> AllowedTargets { get; } = [];
+
+    /// <summary>How long connecting to a callee may take before the caller gets 502.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a response to a request carrying the caller's <c>Idempotency-Key</c> is kept for repeats.</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The largest response body kept for repeats of an <c>Idempotency-Key</c>; a repeat of a larger one gets 409.</summary>
+    public long MaxStoredResponseBytes { get; set; } = 16L * 1024 * 1024;
+}

@@ -1,0 +1,82 @@
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.Streams;
+
+namespace Relay.HttpProxy.Entry;
+
+/// <summary>
+/// The caller's side of one stream: the request going out, the response coming back. Frames from
+/// the peer arrive on the link's loop; the forwarder waits on <see cref="Response"/> and reads
+/// <see cref="ResponseBody"/>.
+/// </summary>
+internal sealed class EntryExchange : IDisposable
+{
+    private readonly PeerLink _link;
+    private readonly TaskCompletionSource<ResponseHead> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly InboundBody _responseBody;
+    private int _headReceived;
+
+    public EntryExchange(Guid streamId, PeerLink link)
+    {
+        StreamId = streamId;
+        _link = link;
+        UploadWindow = new CreditWindow(link.Options.StreamWindowBytes);
+        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(Frame.Credit(streamId, fromInitiator: true, bytes)));
+    }
+
+    public Guid StreamId { get; }
+
+    /// <summary>Completes with the response head, or fails with <see cref="StreamResetException"/> if the far side reset first.</summary>
+    public Task<ResponseHead> Response => _response.Task;
+
+    public InboundBody ResponseBody => _responseBody;
+
+    /// <summary>Credit for the request body.</summary>
+    public CreditWindow UploadWindow { get; }
+
+    public void OnResponseHead(Frame frame, ResponseHead head)
+    {
+        if (Interlocked.Exchange(ref _headReceived, 1) != 0)
+        {
+            // A second head means the far node restarted mid-response: what the caller got is incomplete.
+            Fail(new StreamResetException(ResetReason.NodeRestarted, "The exit node restarted while the response was on its way."));
+            return;
+        }
+
+        if (!_responseBody.TryAppend(frame))
+        {
+            OnProtocolViolation("the response head carried more than the window");
+            return;
+        }
+
+        _response.TrySetResult(head);
+    }
+
+    public void OnResponseData(Frame frame)
+    {
+        if (Volatile.Read(ref _headReceived) == 0 || !_responseBody.TryAppend(frame))
+        {
+            OnProtocolViolation("response data out of place or beyond the window");
+        }
+    }
+
+    public void OnCredit(int bytes) => UploadWindow.Release(bytes);
+
+    public void OnReset(ResetReason reason) =>
+        Fail(new StreamResetException(reason, $"The exit side reset the stream ({reason})."));
+
+    public void OnProtocolViolation(string detail)
+    {
+        Fail(new StreamResetException(ResetReason.ProtocolViolation, $"The exit side broke the protocol: {detail}."));
+        _link.Post(Frame.Reset(StreamId, fromInitiator: true, ResetReason.ProtocolViolation));
+    }
+
+    /// <summary>Ends the exchange locally: waiters and readers fail with <paramref name="failure"/>.</summary>
+    public void Fail(StreamResetException failure)
+    {
+        _response.TrySetException(failure);
+        _responseBody.Fail(failure);
+        UploadWindow.Fail(failure);
+    }
+
+    public void Dispose() => _responseBody.Dispose();
+}

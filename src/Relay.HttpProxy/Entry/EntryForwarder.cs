@@ -1,0 +1,292 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Relay.HttpProxy.Diagnostics;
+using Relay.HttpProxy.Http;
+using Relay.HttpProxy.Problems;
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.Streams;
+
+namespace Relay.HttpProxy.Entry;
+
+/// <summary>
+/// The entry side: takes a caller's request on the ingress listener and carries it to the route's
+/// peer, holding the caller until the response comes back.
+/// </summary>
+/// <remarks>
+/// 1. Match the route (404 problem if none) and check a declared body length (413).
+/// 2. Send the request head, with the body inline when it is small and already here. Once layer 1
+///    has made that message durable the request is accepted: it reaches the callee even if this node
+///    dies now.
+/// 3. Stream the rest of the body, chunk by chunk, within the stream's credit.
+/// 4. Wait for the response head until the deadline (504 problem), then stream the body to the caller.
+///    A body that breaks off aborts the caller's connection: a short response never looks complete.
+/// 5. If the caller hangs up, tell the far side to stop.
+/// </remarks>
+internal sealed class EntryForwarder
+{
+    private const int CopyBufferBytes = 64 * 1024;
+
+    private readonly IReadOnlyDictionary<string, PeerLink> _links;
+    private readonly IngressOptions _options;
+    private readonly RouteTable _routes;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger)
+    {
+        _links = links;
+        _options = options;
+        _routes = new RouteTable(options.Routes);
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task ForwardAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.ToUriComponent();
+        if (!_routes.TryMatch(path, request.QueryString.ToUriComponent(), out var route, out var target))
+        {
+            await RelayProblem.WriteAsync(context, RelayProblem.UnknownRoute(path)).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.ContentLength > _options.MaxRequestBodyBytes)
+        {
+            await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+            return;
+        }
+
+        // The relay enforces its own limit, with its own problem response.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = null;
+        }
+
+        var link = _links[route.Peer];
+        var streamId = Guid.CreateVersion7();
+        using var exchange = new EntryExchange(streamId, link);
+        link.Register(exchange);
+        using var stopUpload = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        Task upload = Task.CompletedTask;
+        try
+        {
+            var deadline = route.Deadline ?? _options.Deadline;
+            var accepted = await SendHeadAsync(context, route, target, exchange, link, deadline, context.RequestAborted).ConfigureAwait(false);
+            if (accepted is null)
+            {
+                return;
+            }
+
+            HttpProxyLog.RequestAccepted(_logger, streamId, request.Method, target, route.Peer);
+            if (!accepted.Value.Complete)
+            {
+                upload = UploadAsync(context, exchange, link, accepted.Value, stopUpload.Token);
+            }
+
+            ResponseHead head;
+            try
+            {
+                head = await exchange.Response.WaitAsync(deadline, _time, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
+                HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
+                await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline)).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
+                return;
+            }
+            catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
+            {
+                await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+                return;
+            }
+            catch (StreamResetException reset) when (reset.Reason != ResetReason.CallerGone)
+            {
+                await RelayProblem.WriteAsync(context, RelayProblem.StreamReset(reset.Reason)).ConfigureAwait(false);
+                return;
+            }
+            catch (StreamResetException)
+            {
+                return;
+            }
+
+            await WriteResponseAsync(context, exchange, link, head).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A response may end before its request body (an early error): stop sending the rest.
+            await stopUpload.CancelAsync().ConfigureAwait(false);
+            await upload.ConfigureAwait(false);
+            link.Unregister(exchange);
+        }
+    }
+
+    private static async Task<AcceptedRequest?> SendHeadAsync(
+        HttpContext context, IngressRouteOptions route, string target, EntryExchange exchange, PeerLink link, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        var head = new RequestHead(
+            request.Method,
+            target,
+            HeaderRules.Flatten(request.Headers, request.Headers.Connection, HeaderNames.Host),
+            request.ContentLength,
+            hasBody,
+            (long)deadline.TotalMilliseconds,
+            route.Compression,
+            context.Connection.RemoteIpAddress?.ToString(),
+            request.Host.Value ?? "",
+            request.Scheme);
+        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
+        var encoder = new BodyEncoder(route.Compression && HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType));
+        using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);
+        frame.Begin(FrameType.RequestHead, fromInitiator: true, exchange.StreamId, json);
+        long sent = 0;
+        var complete = !hasBody;
+        if (hasBody)
+        {
+            var reader = request.BodyReader;
+            ReadResult first;
+            try
+            {
+                // A small declared body is worth waiting for: head and body then travel as one message.
+                first = request.ContentLength is { } length && length <= link.Options.ChunkBytes
+                    ? await reader.ReadAtLeastAsync((int)length, cancellationToken).ConfigureAwait(false)
+                    : reader.TryRead(out var available) ? available : default;
+            }
+            catch (Exception exception) when (IsCallerGone(exception, context))
+            {
+                encoder.Dispose();
+                return null;
+            }
+
+            var take = first.Buffer.Slice(0, Math.Min(first.Buffer.Length, link.Options.ChunkBytes));
+            frame.AppendBody(take, encoder);
+            sent = take.Length;
+            complete = first.IsCompleted && take.Length == first.Buffer.Length;
+            if (first.Buffer.Length > 0 || first.IsCompleted)
+            {
+                reader.AdvanceTo(take.End);
+            }
+        }
+
+        if (complete)
+        {
+            frame.EndBody(sent);
+        }
+
+        try
+        {
+            await BodyPump.SendChunkAsync(link, frame, exchange.UploadWindow, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            encoder.Dispose();
+            return null;
+        }
+
+        if (complete)
+        {
+            encoder.Dispose();
+        }
+
+        return new AcceptedRequest(encoder, sent, complete);
+    }
+
+    private async Task UploadAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await BodyPump.SendAsync(
+                link, exchange.StreamId, fromInitiator: true, context.Request.BodyReader, accepted.Encoder, exchange.UploadWindow,
+                accepted.SentInline, _options.MaxRequestBodyBytes, tee: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
+        {
+            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, ResetReason.BodyTooLarge));
+            exchange.Fail(reset);
+        }
+        catch (StreamResetException)
+        {
+            // The far side reset the stream; the response path reports it.
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The response ended first.
+        }
+        catch (Exception exception) when (IsCallerGone(exception, context) || exception is TimeoutException)
+        {
+            var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.CallerGone;
+            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, reason));
+            exchange.Fail(new StreamResetException(reason, "The request body did not arrive whole."));
+            HttpProxyLog.UploadAbandoned(_logger, exchange.StreamId, reason);
+        }
+        finally
+        {
+            accepted.Encoder.Dispose();
+        }
+    }
+
+    private async Task WriteResponseAsync(HttpContext context, EntryExchange exchange, PeerLink link, ResponseHead head)
+    {
+        var response = context.Response;
+        response.StatusCode = head.Status;
+        for (var i = 0; i + 1 < head.Headers.Length; i += 2)
+        {
+            response.Headers.Append(head.Headers[i], head.Headers[i + 1]);
+        }
+
+        if (head.ContentLength is { } length && head.Status is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
+        {
+            response.ContentLength = length;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        try
+        {
+            while (true)
+            {
+                var read = await exchange.ResponseBody.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
+            }
+
+            await response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (StreamResetException reset)
+        {
+            // Never let a partial body look complete: abort the caller's connection.
+            HttpProxyLog.ResponseAborted(_logger, exchange.StreamId, reset.Reason);
+            context.Abort();
+        }
+        catch (Exception exception) when (IsCallerGone(exception, context))
+        {
+            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, ResetReason.CallerGone));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsCallerGone(Exception exception, HttpContext context) =>
+        context.RequestAborted.IsCancellationRequested
+        || exception is BadHttpRequestException or IOException or OperationCanceledException;
+
+    private readonly record struct AcceptedRequest(BodyEncoder Encoder, long SentInline, bool Complete);
+}

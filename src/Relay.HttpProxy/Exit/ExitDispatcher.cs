@@ -1,0 +1,485 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Relay.HttpProxy.Diagnostics;
+using Relay.HttpProxy.Http;
+using Relay.HttpProxy.Problems;
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.State;
+using Relay.HttpProxy.Streams;
+using Relay.Layer1;
+
+namespace Relay.HttpProxy.Exit;
+
+/// <summary>
+/// The exit side: replays requests from peers to callees on the egress allowlist and streams the
+/// responses back.
+/// </summary>
+/// <remarks>
+/// For each request head:
+/// 1. Refuse targets off the allowlist (403 problem).
+/// 2. If the caller sent an <c>Idempotency-Key</c> that already has a kept response, answer with it.
+/// 3. Record the request durably, then mark its message handled: from here a crash cannot lose it,
+///    and the record says the callee may have seen it.
+/// 4. Call the callee (502 problem if it cannot be reached, 504 if the caller's deadline passes
+///    first) and stream the response back within the caller's credit.
+/// 5. Complete the record (keeping the response when the caller sent a key).
+/// After a crash, recorded but unfinished requests are called again when their method is idempotent
+/// and their body was inline in the head; otherwise the caller gets 502 with <c>Relay-Outcome: unknown</c>.
+/// </remarks>
+internal sealed class ExitDispatcher : IAsyncDisposable
+{
+    private static readonly HashSet<string> IdempotentMethods = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE",
+    };
+
+    private readonly EgressOptions _options;
+    private readonly ExchangeStore _store;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TargetAllowList _allowed;
+    private readonly ConcurrentDictionary<(string Peer, string Key), Task> _keysInFlight = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ITimer _purgeTimer;
+
+    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _store = store;
+        _invoker = invoker;
+        _time = time;
+        _logger = logger;
+        _allowed = new TargetAllowList(options.AllowedTargets);
+        _purgeTimer = time.CreateTimer(_ => Track(PurgeAsync()), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Answers a request head on a node that has no egress, so its caller is not left waiting.</summary>
+    public static void RefuseWithoutEgress(PeerLink link, Frame frame, ILogger logger)
+    {
+        HttpProxyLog.RefusedWithoutEgress(logger, frame.StreamId, link.Peer);
+        var problem = RelayProblem.NoEgress(link.Peer);
+        link.Post(ProblemFrame(frame.StreamId, problem, []));
+    }
+
+    /// <summary>Takes a request head from the link's loop; the work continues in the background.</summary>
+    public void Accept(PeerLink link, Frame frame, ReceivedMessage message)
+    {
+        var head = JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.RequestHead)
+            ?? throw new JsonException("The request head is null.");
+        var exchange = new ExitExchange(frame.StreamId, link, head);
+        if (!link.TryRegister(exchange))
+        {
+            exchange.Dispose();
+            link.MarkHandled(message);
+            return;
+        }
+
+        if (!frame.Body.IsEmpty || frame.EndOfBody)
+        {
+            exchange.OnRequestData(frame);
+        }
+
+        // Requests with the same key run one after another, in channel order, so a repeat sees the first's response.
+        var callerKey = FindHeader(head.Headers, "Idempotency-Key");
+        Task? previous = null;
+        TaskCompletionSource? done = null;
+        if (callerKey is not null)
+        {
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var key = (link.Peer, callerKey);
+            _keysInFlight.TryGetValue(key, out previous);
+            _keysInFlight[key] = done.Task;
+        }
+
+        var retryFrame = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? message.Payload.ToArray() : null;
+        Track(HandleAsync(link, exchange, message, callerKey, retryFrame, previous, done));
+    }
+
+    /// <summary>Settles the requests that were with a callee when this node stopped.</summary>
+    public async Task RecoverAsync(IReadOnlyDictionary<string, PeerLink> links)
+    {
+        foreach (var stored in await _store.ReadUnfinishedAsync().ConfigureAwait(false))
+        {
+            if (!links.TryGetValue(stored.Peer, out var link))
+            {
+                await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow()).ConfigureAwait(false);
+                continue;
+            }
+
+            if (stored.RetryFrame is { } retry && Frame.TryParse(retry, out var frame)
+                && JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.RequestHead) is { } head)
+            {
+                var exchange = new ExitExchange(stored.StreamId, link, head);
+                if (!link.TryRegister(exchange))
+                {
+                    exchange.Dispose();
+                    continue;
+                }
+
+                exchange.OnRequestData(frame);
+                exchange.HeadIsHandled();
+                HttpProxyLog.RetryingAfterRestart(_logger, stored.StreamId, stored.Method, stored.Target);
+                Track(RetryAsync(link, exchange, stored.CallerKey));
+                continue;
+            }
+
+            HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
+            await SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [RelayProblem.OutcomeHeader, "unknown"]).ConfigureAwait(false);
+
+            // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.
+            await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow()).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _purgeTimer.DisposeAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running.Keys).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private static string? FindHeader(string[] headers, string name)
+    {
+        for (var i = 0; i + 1 < headers.Length; i += 2)
+        {
+            if (string.Equals(headers[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return headers[i + 1];
+            }
+        }
+
+        return null;
+    }
+
+    private static byte[] ProblemFrame(Guid streamId, ProblemDetails problem, string[] extraHeaders)
+    {
+        var body = RelayProblem.Serialize(problem);
+        var head = new ResponseHead(problem.Status ?? 500, [HeaderNames.ContentType, RelayProblem.ContentType, .. extraHeaders], body.Length);
+        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.ResponseHead);
+        using var frame = new OutgoingFrame(json.Length + body.Length + 64);
+        using var encoder = new BodyEncoder(mayCompress: false);
+        frame.Begin(FrameType.ResponseHead, fromInitiator: false, streamId, json);
+        frame.AppendBody(new System.Buffers.ReadOnlySequence<byte>(body), encoder);
+        frame.EndBody(body.Length);
+        return frame.Memory.ToArray();
+    }
+
+    private static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, string[] extraHeaders) =>
+        await link.SendAsync(ProblemFrame(streamId, problem, extraHeaders), CancellationToken.None).ConfigureAwait(false);
+
+    private void Track(Task task)
+    {
+        _running.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task HandleAsync(
+        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, byte[]? retryFrame, Task? previous, TaskCompletionSource? done)
+    {
+        var head = exchange.Head;
+        try
+        {
+            if (previous is not null)
+            {
+                await previous.ConfigureAwait(false);
+            }
+
+            if (!_allowed.IsAllowed(head.Target))
+            {
+                HttpProxyLog.TargetRefused(_logger, exchange.StreamId, head.Target, link.Peer);
+                await SendProblemAsync(link, exchange.StreamId, RelayProblem.TargetNotAllowed(head.Target), []).ConfigureAwait(false);
+                link.MarkHandled(message);
+                return;
+            }
+
+            if (callerKey is not null && await _store.FindResponseAsync(link.Peer, callerKey).ConfigureAwait(false) is { } kept)
+            {
+                await AnswerRepeatAsync(link, exchange, callerKey, kept).ConfigureAwait(false);
+                link.MarkHandled(message);
+                return;
+            }
+
+            var inserted = await _store.InsertAsync(
+                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retryFrame), _time.GetUtcNow()).ConfigureAwait(false);
+            exchange.HeadIsHandled();
+            link.MarkHandled(message);
+            if (!inserted)
+            {
+                // Delivered again after a restart: the recovery pass has settled it.
+                return;
+            }
+
+            await CallAsync(link, exchange, callerKey).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || _stopping.IsCancellationRequested)
+        {
+            HttpProxyLog.ExchangeFailed(_logger, exception, exchange.StreamId, head.Target);
+        }
+        finally
+        {
+            link.Unregister(exchange);
+            exchange.Dispose();
+            if (done is not null)
+            {
+                done.TrySetResult();
+                _keysInFlight.TryRemove(new KeyValuePair<(string, string), Task>((link.Peer, callerKey!), done.Task));
+            }
+        }
+    }
+
+    private async Task RetryAsync(PeerLink link, ExitExchange exchange, string? callerKey)
+    {
+        try
+        {
+            await CallAsync(link, exchange, callerKey).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            HttpProxyLog.ExchangeFailed(_logger, exception, exchange.StreamId, exchange.Head.Target);
+        }
+        finally
+        {
+            link.Unregister(exchange);
+            exchange.Dispose();
+        }
+    }
+
+    private async Task CallAsync(PeerLink link, ExitExchange exchange, string? callerKey)
+    {
+        var head = exchange.Head;
+        using var request = BuildRequest(exchange, callerKey);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted, _stopping.Token);
+        deadline.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, head.DeadlineMilliseconds)));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _invoker.SendAsync(request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested || _stopping.IsCancellationRequested)
+        {
+            // The caller gave up (or this node is stopping); nobody is waiting for an answer.
+            HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, head.Target, exchange.AbortReason ?? ResetReason.NodeRestarted);
+            if (!_stopping.IsCancellationRequested)
+            {
+                await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+            }
+
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.CalleeTimedOut(head.Target), []).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+            return;
+        }
+        catch (HttpRequestException exception)
+        {
+            HttpProxyLog.CalleeUnreachable(_logger, exception, exchange.StreamId, head.Target);
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.CalleeUnreachable(head.Target, exception.Message), []).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+            return;
+        }
+
+        using (response)
+        {
+            var content = response.Content;
+            var responseHead = new ResponseHead(
+                (int)response.StatusCode,
+                HeaderRules.Flatten(
+                    response.Headers.Concat(content.Headers).Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value.ToArray())),
+                    string.Join(',', response.Headers.Connection)),
+                content.Headers.ContentLength);
+            var mayCompress = head.CompressResponse
+                && HeaderRules.IsWorthCompressing(string.Join(',', content.Headers.ContentEncoding), content.Headers.ContentType?.MediaType);
+            using var tee = callerKey is null ? null : new ResponseFileTee(_store.BodyPath(link.Peer, exchange.StreamId), _options.MaxStoredResponseBytes);
+            var body = await content.ReadAsStreamAsync(exchange.Aborted).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
+                try
+                {
+                    var sent = await SendResponseAsync(link, exchange, responseHead, reader, mayCompress, tee).ConfigureAwait(false);
+                    if (!sent)
+                    {
+                        await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+                        return;
+                    }
+                }
+                finally
+                {
+                    await reader.CompleteAsync().ConfigureAwait(false);
+                }
+            }
+
+            var kept = tee?.Commit() ?? false;
+            await CompleteAsync(link, exchange, callerKey, responseHead.Status, JsonSerializer.SerializeToUtf8Bytes(responseHead, ProtocolJsonContext.Default.ResponseHead), kept).ConfigureAwait(false);
+            HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
+        }
+    }
+
+    /// <summary>Sends a response head and body; false when the stream ended early (reset, or the callee's body broke off).</summary>
+    private async Task<bool> SendResponseAsync(PeerLink link, ExitExchange exchange, ResponseHead head, PipeReader body, bool mayCompress, ResponseFileTee? tee)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.ResponseHead);
+        using var encoder = new BodyEncoder(mayCompress);
+        using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);
+        frame.Begin(FrameType.ResponseHead, fromInitiator: false, exchange.StreamId, json);
+        long sentInline = 0;
+        var complete = false;
+        try
+        {
+            // A small declared body is worth waiting for: head and body then travel as one message.
+            if (head.ContentLength is { } length && length <= link.Options.ChunkBytes)
+            {
+                var first = await body.ReadAtLeastAsync((int)Math.Max(length, 1), exchange.Aborted).ConfigureAwait(false);
+                var take = first.Buffer.Slice(0, Math.Min(first.Buffer.Length, link.Options.ChunkBytes));
+                tee?.Append(take);
+                frame.AppendBody(take, encoder);
+                sentInline = take.Length;
+                complete = first.IsCompleted && take.Length == first.Buffer.Length;
+                body.AdvanceTo(take.End);
+            }
+
+            if (complete)
+            {
+                frame.EndBody(sentInline);
+            }
+
+            await BodyPump.SendChunkAsync(link, frame, exchange.DownloadWindow, exchange.Aborted).ConfigureAwait(false);
+            if (!complete)
+            {
+                await BodyPump.SendAsync(link, exchange.StreamId, fromInitiator: false, body, encoder, exchange.DownloadWindow, sentInline, null, tee, exchange.Aborted)
+                    .ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or StreamResetException or TimeoutException && exchange.Aborted.IsCancellationRequested)
+        {
+            HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, exchange.Head.Target, exchange.AbortReason ?? ResetReason.CallerGone);
+            return false;
+        }
+        catch (Exception exception) when (exception is IOException or HttpRequestException or TimeoutException)
+        {
+            // The callee's body broke off (or the caller stopped granting room): the caller must not take what came as whole.
+            var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.SourceFailed;
+            HttpProxyLog.ResponseBroken(_logger, exception, exchange.StreamId, exchange.Head.Target);
+            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: false, reason));
+            return false;
+        }
+    }
+
+    private static HttpRequestMessage BuildRequest(ExitExchange exchange, string? callerKey)
+    {
+        var head = exchange.Head;
+        var request = new HttpRequestMessage(new HttpMethod(head.Method), head.Target)
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        if (head.HasBody)
+        {
+            var content = new StreamContent(exchange.RequestBody, 64 * 1024);
+            content.Headers.ContentLength = head.ContentLength;
+            request.Content = content;
+        }
+
+        var headers = head.Headers;
+        string? forwardedFor = null;
+        for (var i = 0; i + 1 < headers.Length; i += 2)
+        {
+            var (name, value) = (headers[i], headers[i + 1]);
+            if (string.Equals(name, HeaderNames.Expect, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (string.Equals(name, "X-Forwarded-For", StringComparison.OrdinalIgnoreCase))
+            {
+                forwardedFor = forwardedFor is null ? value : forwardedFor + ", " + value;
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        // RFC 7239 and the de facto X-Forwarded-* set: who called, and how.
+        var caller = head.CallerAddress;
+        var forNode = caller is null ? "unknown" : caller.Contains(':', StringComparison.Ordinal) ? $"\"[{caller}]\"" : caller;
+        request.Headers.TryAddWithoutValidation("Forwarded", $"for={forNode};host=\"{head.CallerHost}\";proto={head.CallerScheme}");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", caller is null ? forwardedFor : forwardedFor is null ? caller : $"{forwardedFor}, {caller}");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", head.CallerHost);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", head.CallerScheme);
+        if (callerKey is null)
+        {
+            // One key per relayed request, the same when it is repeated after a restart, so the callee can tell.
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", $"\"{exchange.StreamId}\"");
+        }
+
+        return request;
+    }
+
+    private async Task AnswerRepeatAsync(PeerLink link, ExitExchange exchange, string callerKey, StoredResponse kept)
+    {
+        var head = exchange.Head;
+        if (!string.Equals(kept.Method, head.Method, StringComparison.OrdinalIgnoreCase) || kept.Target != head.Target)
+        {
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey), []).ConfigureAwait(false);
+            return;
+        }
+
+        var path = _store.BodyPath(link.Peer, kept.StreamId);
+        if (!kept.BodyStored || kept.HeadJson is null || !File.Exists(path))
+        {
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.ResponseNotStored(callerKey), []).ConfigureAwait(false);
+            return;
+        }
+
+        var stored = JsonSerializer.Deserialize(kept.HeadJson, ProtocolJsonContext.Default.ResponseHead)!;
+        var replayed = stored with { Headers = [.. stored.Headers, "Relay-Replayed", "true"] };
+        HttpProxyLog.AnsweredFromStore(_logger, exchange.StreamId, callerKey);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, useAsync: true);
+        await using (file.ConfigureAwait(false))
+        {
+            var reader = PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
+            try
+            {
+                await SendResponseAsync(link, exchange, replayed, reader, head.CompressResponse, tee: null).ConfigureAwait(false);
+            }
+            finally
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? headJson, bool kept) =>
+        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, headJson, kept, _time.GetUtcNow());
+
+    private async Task PurgeAsync()
+    {
+        try
+        {
+            foreach (var path in await _store.PurgeAsync(_time.GetUtcNow() - _options.IdempotencyKeyLifetime).ConfigureAwait(false))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            HttpProxyLog.PurgeFailed(_logger, exception);
+        }
+    }
+}

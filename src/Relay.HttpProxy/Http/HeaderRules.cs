@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Relay.HttpProxy.Http;
+
+/// <summary>Which headers cross the relay, and which body encodings are worth compressing.</summary>
+internal static class HeaderRules
+{
+    // RFC 9110 section 7.6.1, plus the older names proxies still meet.
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        HeaderNames.Connection, HeaderNames.KeepAlive, HeaderNames.ProxyConnection, HeaderNames.TE, HeaderNames.Trailer,
+        HeaderNames.TransferEncoding, HeaderNames.Upgrade, HeaderNames.ProxyAuthenticate, HeaderNames.ProxyAuthorization,
+    };
+
+    /// <summary>Names in a <c>Connection</c> header are hop-by-hop for this message (RFC 9110 section 7.6.1).</summary>
+    public static HashSet<string>? ConnectionListed(StringValues connection)
+    {
+        if (StringValues.IsNullOrEmpty(connection))
+        {
+            return null;
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var value in connection)
+        {
+            foreach (var name in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>True for headers that are not copied end to end; the body length travels on its own.</summary>
+    public static bool IsExcluded(string name, HashSet<string>? connectionListed) =>
+        HopByHop.Contains(name)
+        || string.Equals(name, HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
+        || (connectionListed?.Contains(name) ?? false);
+
+    /// <summary>Flattens headers into name, value, name, value… without the excluded ones and <paramref name="alsoExclude"/>.</summary>
+    public static string[] Flatten(IEnumerable<KeyValuePair<string, StringValues>> headers, StringValues connection, string? alsoExclude = null)
+    {
+        var listed = ConnectionListed(connection);
+        var flat = new List<string>();
+        foreach (var (name, values) in headers)
+        {
+            if (IsExcluded(name, listed) || string.Equals(name, alsoExclude, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                flat.Add(name);
+                flat.Add(value ?? "");
+            }
+        }
+
+        return [.. flat];
+    }
+
+    /// <summary>False when the body is already compressed, so compressing it again would only cost time.</summary>
+    public static bool IsWorthCompressing(string? contentEncoding, string? contentType)
+    {
+        if (!string.IsNullOrEmpty(contentEncoding) && !string.Equals(contentEncoding, "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        var type = contentType.AsSpan();
+        return !(type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("image/svg", StringComparison.OrdinalIgnoreCase))
+            && !type.StartsWith("video/", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("audio/", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/zip", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/gzip", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/zstd", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/x-7z", StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Relay.HttpProxy;
+
+/// <summary>How HTTP bodies share a channel (configuration section <c>Relay:Http</c>).</summary>
+public sealed class HttpChannelOptions
+{
+    /// <summary>Largest body chunk per message. Larger chunks cost fewer messages; smaller ones interleave streams more finely.</summary>
+    public int ChunkBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Encoded body bytes one stream direction may have on the way before the receiver grants more: bounds memory per stream.</summary>
+    public int StreamWindowBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Body bytes all streams to one peer may have unacknowledged in layer 1; keep it below the channel's window so small messages always fit.</summary>
+    public long PeerBodyBudgetBytes { get; set; } = 48L * 1024 * 1024;
+
+    /// <summary>How long a body may wait for the far side to make room before the stream is reset.</summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Relay.HttpProxy.Diagnostics;
+using Relay.HttpProxy.Entry;
+using Relay.HttpProxy.Exit;
+using Relay.HttpProxy.State;
+using Relay.Layer1;
+
+namespace Relay.HttpProxy;
+
+/// <summary>
+/// HTTP over a node's layer-1 channels: the entry side (<see cref="ForwardAsync"/>, for the ingress
+/// listener) and the exit side (replaying peers' requests to allowed callees), sharing one link per peer.
+/// </summary>
+public sealed class HttpRelay : IAsyncDisposable
+{
+    private readonly Dictionary<string, PeerLink> _links;
+    private readonly EntryForwarder? _entry;
+    private readonly ExitDispatcher? _exit;
+    private readonly ExchangeStore? _store;
+    private readonly HttpMessageInvoker? _invoker;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private readonly ILogger _logger;
+
+    private HttpRelay(Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger)
+    {
+        _links = links;
+        _entry = entry;
+        _exit = exit;
+        _store = store;
+        _invoker = invoker;
+        _logger = logger;
+    }
+
+    /// <summary>Starts relaying over <paramref name="node"/>'s channels. A null <paramref name="ingress"/> or <paramref name="egress"/> leaves that side off.</summary>
+    /// <param name="node">The open layer-1 node; it outlives the relay.</param>
+    /// <param name="stateDirectory">Where the exit side keeps its records and kept responses.</param>
+    /// <param name="channel">How bodies share a channel.</param>
+    /// <param name="ingress">The entry side's routes and limits, or null.</param>
+    /// <param name="egress">The exit side's allowlist and limits, or null.</param>
+    /// <param name="loggerFactory">Logs, or null for none.</param>
+    /// <param name="time">The clock, or null for the system's.</param>
+    public static async Task<HttpRelay> StartAsync(
+        Layer1Node node,
+        string stateDirectory,
+        HttpChannelOptions channel,
+        IngressOptions? ingress,
+        EgressOptions? egress,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(channel);
+        time ??= TimeProvider.System;
+        var logger = (ILogger?)loggerFactory?.CreateLogger<HttpRelay>() ?? NullLogger.Instance;
+        var links = node.Peers.ToDictionary(peer => peer, peer => new PeerLink(peer, node, channel, logger), StringComparer.Ordinal);
+        ExchangeStore? store = null;
+        ExitDispatcher? exit = null;
+        HttpMessageInvoker? invoker = null;
+        if (egress is not null)
+        {
+            store = ExchangeStore.Open(stateDirectory);
+            invoker = new HttpMessageInvoker(new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                ConnectTimeout = egress.ConnectTimeout,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                EnableMultipleHttp2Connections = true,
+            });
+            exit = new ExitDispatcher(egress, store, invoker, time, logger);
+            foreach (var link in links.Values)
+            {
+                link.Exit = exit;
+            }
+        }
+
+        var entry = ingress is null ? null : new EntryForwarder(links, ingress, time, logger);
+        var relay = new HttpRelay(links, entry, exit, store, invoker, logger);
+        if (exit is not null)
+        {
+            await exit.RecoverAsync(links).ConfigureAwait(false);
+        }
+
+        foreach (var link in links.Values)
+        {
+            relay._loops.Add(relay.RunLinkAsync(link));
+        }
+
+        return relay;
+    }
+
+    /// <summary>Relays one caller's request (the ingress listener's fallback handler).</summary>
+    public Task ForwardAsync(HttpContext context)
+    {
+        if (_entry is null)
+        {
+            throw new InvalidOperationException("This node has no ingress.");
+        }
+
+        return _entry.ForwardAsync(context);
+    }
+
+    /// <summary>Streams in progress and malformed frames, per peer.</summary>
+    public IReadOnlyList<HttpPeerStatus> GetStatus() =>
+        [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames))];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        if (_exit is not null)
+        {
+            await _exit.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _invoker?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private Task RunLinkAsync(PeerLink link) =>
+        Task.Run(async () =>
+        {
+            try
+            {
+                await link.RunAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception exception)
+            {
+                HttpProxyLog.LinkFailed(_logger, exception, link.Peer);
+            }
+        });
+}

@@ -1,0 +1,20 @@
+namespace Relay.HttpProxy;
+
+/// <summary>One entry of the ingress route table (<c>Relay:Ingress:Routes</c>).</summary>
+public sealed class IngressRouteOptions
+{
+    /// <summary>The path prefix callers use, for example <c>/svc/</c>; the longest matching prefix wins.</summary>
+    public string PathPrefix { get; set; } = "";
+
+    /// <summary>The peer whose egress calls the target.</summary>
+    public string Peer { get; set; } = "";
+
+    /// <summary>The absolute base URL on the peer's side; the prefix is replaced by its path.</summary>
+    public string Target { get; set; } = "";
+
+    /// <summary>Whether bodies on this route may be Brotli-compressed on the channel. Turn it off where secrets and caller-chosen data share a body.</summary>
+    public bool Compression { get; set; } = true;
+
+    /// <summary>How long callers on this route wait for the response head; overrides <see cref="IngressOptions.Deadline"/>.</summary>
+    public TimeSpan? Deadline { get; set; }
+}

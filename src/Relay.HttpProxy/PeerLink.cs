@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Relay.HttpProxy.Diagnostics;
+using Relay.HttpProxy.Entry;
+using Relay.HttpProxy.Exit;
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.Streams;
+using Relay.Layer1;
+
+namespace Relay.HttpProxy;
+
+/// <summary>
+/// The HTTP streams between this node and one peer over their layer-1 channel. One loop reads the
+/// peer's messages in order and hands each frame to its stream: frames the peer sent as a caller's
+/// side go to the exit exchanges, frames it sent as a callee's side to the entry exchanges. Every
+/// message is marked handled as soon as its frame has been taken in (copied or made durable), so no
+/// stream ever holds up the channel's acknowledgements.
+/// </summary>
+internal sealed class PeerLink
+{
+    private const int RecentResetsLimit = 10_000;
+
+    private readonly Layer1Node _node;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Guid, EntryExchange> _entries = new();
+    private readonly ConcurrentDictionary<Guid, ExitExchange> _exits = new();
+    private readonly ConcurrentDictionary<Guid, byte> _recentResets = new();
+    private long _malformedFrames;
+
+    public PeerLink(string peer, Layer1Node node, HttpChannelOptions options, ILogger logger)
+    {
+        Peer = peer;
+        _node = node;
+        Options = options;
+        _logger = logger;
+        BodyBudget = new CreditWindow(options.PeerBodyBudgetBytes);
+    }
+
+    public string Peer { get; }
+
+    public HttpChannelOptions Options { get; }
+
+    /// <summary>Body bytes all streams to this peer may still put into layer 1 before acks make room.</summary>
+    public CreditWindow BodyBudget { get; }
+
+    /// <summary>Handles request heads and the other frames of streams the peer started; null on a node without egress.</summary>
+    public ExitDispatcher? Exit { get; set; }
+
+    public int ActiveEntryStreams => _entries.Count;
+
+    public int ActiveExitStreams => _exits.Count;
+
+    public long MalformedFrames => Interlocked.Read(ref _malformedFrames);
+
+    public Task<SentMessage> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        _node.SendAsync(Peer, frame, cancellationToken);
+
+    /// <summary>Sends a small control frame without waiting; a failure is logged.</summary>
+    public void Post(byte[] frame)
+    {
+        _ = PostAsync(frame);
+    }
+
+    public void Register(EntryExchange exchange) => _entries[exchange.StreamId] = exchange;
+
+    public void Unregister(EntryExchange exchange) => _entries.TryRemove(new KeyValuePair<Guid, EntryExchange>(exchange.StreamId, exchange));
+
+    public bool TryRegister(ExitExchange exchange) => _exits.TryAdd(exchange.StreamId, exchange);
+
+    public void Unregister(ExitExchange exchange) => _exits.TryRemove(new KeyValuePair<Guid, ExitExchange>(exchange.StreamId, exchange));
+
+    public bool HasExit(Guid streamId) => _exits.ContainsKey(streamId);
+
+    /// <summary>Marks a message handled once <paramref name="after"/> has completed; failures are logged.</summary>
+    public void MarkHandled(ReceivedMessage message, Task? after = null)
+    {
+        _ = MarkAsync(message, after);
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var message in _node.ReadAllAsync(Peer, cancellationToken).ConfigureAwait(false))
+        {
+            if (!Frame.TryParse(message.Payload, out var frame))
+            {
+                Interlocked.Increment(ref _malformedFrames);
+                HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence);
+                MarkHandled(message);
+                continue;
+            }
+
+            try
+            {
+                if (frame.FromInitiator)
+                {
+                    OnFrameAsCallee(frame, message);
+                }
+                else
+                {
+                    OnFrameAsCaller(frame, message);
+                }
+            }
+            catch (JsonException exception)
+            {
+                Interlocked.Increment(ref _malformedFrames);
+                HttpProxyLog.MalformedHead(_logger, exception, Peer, frame.StreamId);
+                MarkHandled(message);
+            }
+        }
+    }
+
+    // A frame from the peer's caller side: a request head, request body, or credit/reset for our response.
+    private void OnFrameAsCallee(Frame frame, ReceivedMessage message)
+    {
+        if (frame.Type == FrameType.RequestHead)
+        {
+            if (Exit is null)
+            {
+                // No egress here: answer with a problem so the caller is not left waiting.
+                ExitDispatcher.RefuseWithoutEgress(this, frame, _logger);
+                MarkHandled(message);
+                return;
+            }
+
+            Exit.Accept(this, frame, message);
+            return;
+        }
+
+        if (!_exits.TryGetValue(frame.StreamId, out var exchange))
+        {
+            MarkHandled(message);
+            return;
+        }
+
+        switch (frame.Type)
+        {
+            case FrameType.Data:
+                exchange.OnRequestData(frame);
+                MarkHandled(message, exchange.HeadHandled);
+                return;
+            case FrameType.Credit:
+                exchange.OnCredit(frame.CreditBytes);
+                break;
+            case FrameType.Reset:
+                exchange.OnReset(frame.ResetReason);
+                break;
+            default:
+                exchange.OnProtocolViolation($"unexpected {frame.Type} from the caller's side");
+                break;
+        }
+
+        MarkHandled(message);
+    }
+
+    // A frame from the peer's callee side: a response head, response body, or credit/reset for our request.
+    private void OnFrameAsCaller(Frame frame, ReceivedMessage message)
+    {
+        if (!_entries.TryGetValue(frame.StreamId, out var exchange))
+        {
+            // The caller is gone (this node restarted, or the caller hung up): stop the far side sending.
+            if (frame.Type is FrameType.ResponseHead or FrameType.Data && _recentResets.TryAdd(frame.StreamId, 0))
+            {
+                if (_recentResets.Count > RecentResetsLimit)
+                {
+                    _recentResets.Clear();
+                }
+
+                Post(Frame.Reset(frame.StreamId, fromInitiator: true, ResetReason.UnknownStream));
+            }
+
+            MarkHandled(message);
+            return;
+        }
+
+        switch (frame.Type)
+        {
+            case FrameType.ResponseHead:
+                exchange.OnResponseHead(frame, JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.ResponseHead)
+                    ?? throw new JsonException("The response head is null."));
+                break;
+            case FrameType.Data:
+                exchange.OnResponseData(frame);
+                break;
+            case FrameType.Credit:
+                exchange.OnCredit(frame.CreditBytes);
+                break;
+            case FrameType.Reset:
+                exchange.OnReset(frame.ResetReason);
+                break;
+            default:
+                exchange.OnProtocolViolation($"unexpected {frame.Type} from the callee's side");
+                break;
+        }
+
+        MarkHandled(message);
+    }
+
+    private async Task PostAsync(byte[] frame)
+    {
+        try
+        {
+            await _node.SendAsync(Peer, frame).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or OperationCanceledException)
+        {
+            // The node is stopping; the far side's idle timeout ends the stream.
+        }
+        catch (Exception exception)
+        {
+            HttpProxyLog.SendFailed(_logger, exception, Peer);
+        }
+    }
+
+    private async Task MarkAsync(ReceivedMessage message, Task? after)
+    {
+        try
+        {
+            if (after is not null)
+            {
+                await after.ConfigureAwait(false);
+            }
+
+            await _node.MarkHandledAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or OperationCanceledException)
+        {
+            // Stopping: the message comes again after the restart, and the stream's state decides what it means.
+        }
+        catch (Exception exception)
+        {
+            HttpProxyLog.MarkFailed(_logger, exception, Peer, message.Sequence);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Relay.HttpProxy.Protocol;
+
+namespace Relay.HttpProxy.Problems;
+
+/// <summary>
+/// The errors the relay itself answers with, as RFC 9457 problem details. Each has its own type
+/// URI so clients can tell a relay error from the callee's own response with the same status.
+/// </summary>
+internal static class RelayProblem
+{
+    public const string ContentType = "application/problem+json";
+    public const string OutcomeHeader = "Relay-Outcome";
+
+    public static ProblemDetails UnknownRoute(string path) =>
+        Create(StatusCodes.Status404NotFound, "unknown-route", "No route for this path", $"No ingress route matches '{path}'.");
+
+    public static ProblemDetails TargetNotAllowed(string target) =>
+        Create(StatusCodes.Status403Forbidden, "target-not-allowed", "Target not allowed", $"The exit node's egress does not allow '{target}'.");
+
+    public static ProblemDetails DeadlineExceeded(TimeSpan deadline) =>
+        Create(StatusCodes.Status504GatewayTimeout, "deadline-exceeded", "Deadline exceeded", $"No response arrived within {deadline.TotalSeconds:0.###} s.");
+
+    public static ProblemDetails BodyTooLarge(long limit) =>
+        Create(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"The request body exceeds the limit of {limit} bytes.");
+
+    public static ProblemDetails CalleeUnreachable(string target, string reason) =>
+        Create(StatusCodes.Status502BadGateway, "callee-unreachable", "Callee unreachable", $"Calling '{target}' failed: {reason}");
+
+    public static ProblemDetails CalleeTimedOut(string target) =>
+        Create(StatusCodes.Status504GatewayTimeout, "deadline-exceeded", "Deadline exceeded", $"'{target}' did not answer before the caller's deadline.");
+
+    public static ProblemDetails OutcomeUnknown(string method) =>
+        Create(StatusCodes.Status502BadGateway, "outcome-unknown", "Outcome unknown", $"The exit node restarted while this {method} request was with the callee; it was not repeated because {method} is not idempotent.");
+
+    public static ProblemDetails NoEgress(string node) =>
+        Create(StatusCodes.Status502BadGateway, "no-egress", "Peer has no egress", $"Node '{node}' does not replay requests.");
+
+    public static ProblemDetails StreamReset(ResetReason reason) =>
+        Create(StatusCodes.Status502BadGateway, "stream-reset", "Response did not arrive", $"The exit side ended the exchange before responding ({reason}).");
+
+    public static ProblemDetails IdempotencyKeyReused(string key) =>
+        Create(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key reused", $"Idempotency-Key {key} was first used for a different method or target.");
+
+    public static ProblemDetails ResponseNotStored(string key) =>
+        Create(StatusCodes.Status409Conflict, "response-not-stored", "Response not kept", $"The response to Idempotency-Key {key} was too large to keep; the request was not repeated.");
+
+    public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
+
+    public static async Task WriteAsync(HttpContext context, ProblemDetails problem)
+    {
+        var response = context.Response;
+        response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        response.ContentType = ContentType;
+        var body = Serialize(problem);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static ProblemDetails Create(int status, string type, string title, string detail) =>
+        new() { Status = status, Type = "urn:relay:problem:" + type, Title = title, Detail = detail };
+}

@@ -1,0 +1,20 @@
+namespace Relay.HttpProxy.Protocol;
+
+/// <summary>What a layer-2 frame carries. One frame rides in one layer-1 message.</summary>
+internal enum FrameType : byte
+{
+    /// <summary>Method, target, headers and deadline of a request, optionally with the start of its body.</summary>
+    RequestHead = 1,
+
+    /// <summary>Status and headers of a response, optionally with the start of its body.</summary>
+    ResponseHead = 2,
+
+    /// <summary>A chunk of a request or response body.</summary>
+    Data = 3,
+
+    /// <summary>The receiver of a body grants its sender room for more bytes.</summary>
+    Credit = 4,
+
+    /// <summary>The sender abandons the stream; the body in its direction is incomplete.</summary>
+    Reset = 5,
+}

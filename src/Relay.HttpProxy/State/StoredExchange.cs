@@ -1,0 +1,10 @@
+namespace Relay.HttpProxy.State;
+
+/// <summary>A request the exit node took on, as recorded before it called the callee.</summary>
+/// <param name="Peer">The node that sent the request.</param>
+/// <param name="StreamId">The stream.</param>
+/// <param name="Method">The request method.</param>
+/// <param name="Target">The request target.</param>
+/// <param name="CallerKey">The caller's <c>Idempotency-Key</c>, or null.</param>
+/// <param name="RetryFrame">The whole request head frame when the request can be repeated after a crash (idempotent, body inline), else null.</param>
+internal sealed record StoredExchange(string Peer, Guid StreamId, string Method, string Target, string? CallerKey, byte[]? RetryFrame);

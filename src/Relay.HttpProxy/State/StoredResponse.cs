@@ -1,0 +1,10 @@
+namespace Relay.HttpProxy.State;
+
+/// <summary>A response kept for repeats of the caller's <c>Idempotency-Key</c>.</summary>
+/// <param name="StreamId">The stream that produced it; names its body file.</param>
+/// <param name="Method">The method of the original request.</param>
+/// <param name="Target">The target of the original request.</param>
+/// <param name="Status">The response status, or null when the outcome is unknown.</param>
+/// <param name="HeadJson">The response head as sent, or null.</param>
+/// <param name="BodyStored">Whether the whole body was kept.</param>
+internal sealed record StoredResponse(Guid StreamId, string Method, string Target, int? Status, byte[]? HeadJson, bool BodyStored);

@@ -1,0 +1,110 @@
+using System.IO.Pipelines;
+using Relay.HttpProxy.Protocol;
+using Relay.Layer1;
+
+namespace Relay.HttpProxy.Streams;
+
+/// <summary>
+/// Sends one body direction from a local reader to the far side in bounded chunks. Each chunk waits
+/// for room in the stream's credit window (so the far side never buffers more than it granted) and in
+/// the peer's body budget (so bodies never fill layer 1's window and small messages always find room).
+/// </summary>
+internal static class BodyPump
+{
+    /// <summary>Sends the rest of the body and its end; returns the body's total decoded length.</summary>
+    /// <param name="link">The peer the stream runs to.</param>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromInitiator">True on the caller's side (request bodies), false on the callee's side.</param>
+    /// <param name="source">The body still to send.</param>
+    /// <param name="encoder">The direction's encoder (it may already have encoded an inline first chunk).</param>
+    /// <param name="window">Credit the far side granted for this direction.</param>
+    /// <param name="alreadySent">Decoded bytes already sent inline in the head.</param>
+    /// <param name="maxBytes">The body's size limit, or null for none.</param>
+    /// <param name="tee">Receives a copy of every decoded byte (to store a response), or null.</param>
+    /// <param name="cancellationToken">Stops the pump; the caller then resets the stream.</param>
+    public static async Task<long> SendAsync(
+        PeerLink link,
+        Guid streamId,
+        bool fromInitiator,
+        PipeReader source,
+        BodyEncoder encoder,
+        CreditWindow window,
+        long alreadySent,
+        long? maxBytes,
+        IBodyTee? tee,
+        CancellationToken cancellationToken)
+    {
+        var chunkBytes = link.Options.ChunkBytes;
+        using var frame = new OutgoingFrame(BodyEncoder.MaxEncodedLength(chunkBytes) + Frame.HeaderLength + Frame.TotalLength);
+        var total = alreadySent;
+        while (true)
+        {
+            var result = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (!buffer.IsEmpty || result.IsCompleted)
+                {
+                    var take = buffer.Slice(0, Math.Min(buffer.Length, chunkBytes));
+                    total += take.Length;
+                    if (total > maxBytes)
+                    {
+                        throw new StreamResetException(ResetReason.BodyTooLarge, $"The body exceeds {maxBytes} bytes.");
+                    }
+
+                    tee?.Append(take);
+                    var last = result.IsCompleted && take.Length == buffer.Length;
+                    frame.Begin(FrameType.Data, fromInitiator, streamId);
+                    frame.AppendBody(take, encoder);
+                    if (last)
+                    {
+                        frame.EndBody(total);
+                    }
+
+                    await SendChunkAsync(link, frame, window, cancellationToken).ConfigureAwait(false);
+                    buffer = buffer.Slice(take.Length);
+                    if (last)
+                    {
+                        return total;
+                    }
+                }
+            }
+            finally
+            {
+                source.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    /// <summary>Sends one frame carrying body bytes, within the stream's credit and the peer's budget.</summary>
+    public static async Task SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
+    {
+        var bytes = frame.BodyBytes;
+        if (bytes > 0)
+        {
+            await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.Options.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
+            await link.BodyBudget.TakeAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        SentMessage sent;
+        try
+        {
+            sent = await link.SendAsync(frame.Memory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            link.BodyBudget.Release(bytes);
+            throw;
+        }
+
+        if (bytes > 0)
+        {
+            // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged.
+            _ = sent.Acknowledged.ContinueWith(
+                _ => link.BodyBudget.Release(bytes),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+}

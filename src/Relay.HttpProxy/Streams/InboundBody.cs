@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Threading.Channels;
+using Relay.HttpProxy.Protocol;
+
+namespace Relay.HttpProxy.Streams;
+
+/// <summary>
+/// One body direction arriving over the channel, read as a forward-only stream. Chunks are copied out
+/// of layer-1 messages as they arrive (so the messages can be marked handled at once) and queued;
+/// the queue is bounded by the credit this side grants, which it grants back as the reader consumes.
+/// The body is complete only when the end frame has come and the decoded length matches it: anything
+/// else makes the reader fail, so a truncated body can never pass as a whole one.
+/// </summary>
+internal sealed class InboundBody : Stream
+{
+    private readonly Channel<Piece> _pieces = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly long _window;
+    private readonly int _creditBatch;
+    private readonly Action<int> _grantCredit;
+    private readonly object _gate = new();
+    private long _queuedBytes;
+    private int _ungranted;
+    private bool _ended;
+    private Piece _current;
+    private int _offset;
+    private long _decoded;
+    private bool? _brotli;
+    private BrotliDecoder _decoder;
+    private bool _finished;
+
+    /// <param name="window">Encoded bytes the sender may have outstanding; more is a protocol violation.</param>
+    /// <param name="grantCredit">Sends the sender a credit frame for this many bytes.</param>
+    public InboundBody(long window, Action<int> grantCredit)
+    {
+        _window = window;
+        _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
+        _grantCredit = grantCredit;
+    }
+
+    /// <summary>Decoded bytes read so far.</summary>
+    public long BytesRead => _decoded;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Queues a chunk from a data or head frame; false when the sender overran its credit or sent after the end.</summary>
+    public bool TryAppend(Frame frame)
+    {
+        lock (_gate)
+        {
+            if (_ended || _queuedBytes + _ungranted + frame.Body.Length > _window)
+            {
+                return false;
+            }
+
+            _queuedBytes += frame.Body.Length;
+            if (frame.EndOfBody)
+            {
+                _ended = true;
+            }
+        }
+
+        if (!frame.Body.IsEmpty)
+        {
+            var copy = ArrayPool<byte>.Shared.Rent(frame.Body.Length);
+            frame.Body.Span.CopyTo(copy);
+            _pieces.Writer.TryWrite(new Piece(copy, frame.Body.Length, frame.IsBrotli, null, null));
+        }
+
+        if (frame.EndOfBody)
+        {
+            _pieces.Writer.TryWrite(new Piece(null, 0, false, frame.DeclaredTotal, null));
+            _pieces.Writer.TryComplete();
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends the body as incomplete: the reader fails once it has read what came before.</summary>
+    public void Fail(StreamResetException failure)
+    {
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
+        }
+
+        _pieces.Writer.TryWrite(new Piece(null, 0, false, null, failure));
+        _pieces.Writer.TryComplete();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        while (true)
+        {
+            if (_finished)
+            {
+                return 0;
+            }
+
+            if (_current.Data is null)
+            {
+                if (!_pieces.Reader.TryRead(out _current))
+                {
+                    _current = await _pieces.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                _offset = 0;
+                if (_current.Failure is { } failure)
+                {
+                    _current = default;
+                    throw failure;
+                }
+
+                if (_current.DeclaredTotal is { } total)
+                {
+                    _current = default;
+                    if (total != _decoded)
+                    {
+                        throw new StreamResetException(ResetReason.ProtocolViolation, $"The body ended after {_decoded} bytes but its sender declared {total}.");
+                    }
+
+                    _finished = true;
+                    return 0;
+                }
+
+                if (_brotli is null)
+                {
+                    _brotli = _current.Brotli;
+                    if (_current.Brotli)
+                    {
+                        _decoder = new BrotliDecoder();
+                    }
+                }
+                else if (_brotli != _current.Brotli)
+                {
+                    throw new StreamResetException(ResetReason.ProtocolViolation, "The body switched encoding midway.");
+                }
+            }
+
+            var source = _current.Data.AsSpan(_offset, _current.Length - _offset);
+            int consumed;
+            int written;
+            if (_current.Brotli)
+            {
+                var status = _decoder.Decompress(source, buffer.Span, out consumed, out written);
+                if (status == OperationStatus.InvalidData)
+                {
+                    throw new StreamResetException(ResetReason.ProtocolViolation, "The body's Brotli data is invalid.");
+                }
+            }
+            else
+            {
+                written = Math.Min(source.Length, buffer.Length);
+                source[..written].CopyTo(buffer.Span);
+                consumed = written;
+            }
+
+            _offset += consumed;
+            if (_offset == _current.Length)
+            {
+                Consumed(_current);
+                _current = default;
+            }
+
+            if (written > 0)
+            {
+                _decoded += written;
+                return written;
+            }
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Fail(new StreamResetException(ResetReason.CallerGone, "The body's reader went away."));
+            if (_current.Data is { } data)
+            {
+                ArrayPool<byte>.Shared.Return(data);
+                _current = default;
+            }
+
+            while (_pieces.Reader.TryRead(out var piece))
+            {
+                if (piece.Data is { } queued)
+                {
+                    ArrayPool<byte>.Shared.Return(queued);
+                }
+            }
+
+            if (_brotli == true)
+            {
+                _decoder.Dispose();
+                _brotli = false;
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Consumed(Piece piece)
+    {
+        ArrayPool<byte>.Shared.Return(piece.Data!);
+        int grant;
+        lock (_gate)
+        {
+            _queuedBytes -= piece.Length;
+            _ungranted += piece.Length;
+            if (_ungranted < _creditBatch || _ended)
+            {
+                return;
+            }
+
+            grant = _ungranted;
+            _ungranted = 0;
+        }
+
+        _grantCredit(grant);
+    }
+
+    private readonly record struct Piece(byte[]? Data, int Length, bool Brotli, long? DeclaredTotal, StreamResetException? Failure);
+}
