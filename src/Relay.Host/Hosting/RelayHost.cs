@@ -60,7 +60,8 @@ public static class RelayHost
     private static void Configure(
         IConfigurationManager target, ILoggingBuilder logging, IServiceCollection services, RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder> configureLogging)
     {
-        target.AddConfiguration(configuration);
+        // Copied rather than chained: the host writes settings (such as its URLs) into its configuration.
+        target.AddInMemoryCollection(configuration.AsEnumerable());
         logging.ClearProviders();
         logging.AddConfiguration(configuration.GetSection("Logging"));
         logging.SetMinimumLevel(LogLevel.Information);

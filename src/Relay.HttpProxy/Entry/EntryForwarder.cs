@@ -23,7 +23,8 @@ namespace Relay.HttpProxy.Entry;
 ///    has made that message durable the request is accepted: it reaches the callee even if this node
 ///    dies now.
 /// 3. Stream the rest of the body, chunk by chunk, within the stream's credit.
-/// 4. Wait for the response head until the deadline (504 problem), then stream the body to the caller.
+/// 4. Once the request body has gone, wait for the response head until the deadline (504 problem), then
+///    stream the response body to the caller.
 ///    A body that breaks off aborts the caller's connection: a short response never looks complete.
 /// 5. If the caller hangs up, tell the far side to stop.
 /// </remarks>
@@ -92,6 +93,8 @@ internal sealed class EntryForwarder
             ResponseHead head;
             try
             {
+                // The deadline is for the answer: it starts once the whole request has gone (or the answer came first).
+                await Task.WhenAny(exchange.Response, upload).WaitAsync(context.RequestAborted).ConfigureAwait(false);
                 head = await exchange.Response.WaitAsync(deadline, _time, context.RequestAborted).ConfigureAwait(false);
             }
             catch (TimeoutException)

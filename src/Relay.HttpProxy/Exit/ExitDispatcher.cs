@@ -258,7 +258,18 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         var head = exchange.Head;
         using var request = BuildRequest(exchange, callerKey);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted, _stopping.Token);
-        deadline.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, head.DeadlineMilliseconds)));
+        // Like the entry side's, the deadline is for the answer: it starts once the whole request body is with the callee.
+        var answerWithin = TimeSpan.FromMilliseconds(Math.Max(1, head.DeadlineMilliseconds));
+        if (head.HasBody)
+        {
+            _ = exchange.RequestBody.Completion.ContinueWith(
+                _ => StartDeadline(deadline, answerWithin), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else
+        {
+            deadline.CancelAfter(answerWithin);
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -375,6 +386,18 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             HttpProxyLog.ResponseBroken(_logger, exception, exchange.StreamId, exchange.Head.Target);
             link.Post(Frame.Reset(exchange.StreamId, fromInitiator: false, reason));
             return false;
+        }
+    }
+
+    private static void StartDeadline(CancellationTokenSource deadline, TimeSpan within)
+    {
+        try
+        {
+            deadline.CancelAfter(within);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call ended first.
         }
     }
 

@@ -28,6 +28,7 @@ internal sealed class InboundBody : Stream
     private bool? _brotli;
     private BrotliDecoder _decoder;
     private bool _finished;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="window">Encoded bytes the sender may have outstanding; more is a protocol violation.</param>
     /// <param name="grantCredit">Sends the sender a credit frame for this many bytes.</param>
@@ -37,6 +38,9 @@ internal sealed class InboundBody : Stream
         _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
         _grantCredit = grantCredit;
     }
+
+    /// <summary>Completes when the reader has read the whole body.</summary>
+    public Task Completion => _completion.Task;
 
     /// <summary>Decoded bytes read so far.</summary>
     public long BytesRead => _decoded;
@@ -121,6 +125,17 @@ internal sealed class InboundBody : Stream
 
             if (_current.Data is null)
             {
+                // Output the decoder still holds comes before the next piece (or the end).
+                if (_brotli == true)
+                {
+                    _decoder.Decompress(ReadOnlySpan<byte>.Empty, buffer.Span, out _, out var pending);
+                    if (pending > 0)
+                    {
+                        _decoded += pending;
+                        return pending;
+                    }
+                }
+
                 if (!_pieces.Reader.TryRead(out _current))
                 {
                     _current = await _pieces.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -142,6 +157,7 @@ internal sealed class InboundBody : Stream
                     }
 
                     _finished = true;
+                    _completion.TrySetResult();
                     return 0;
                 }
 
@@ -162,6 +178,7 @@ internal sealed class InboundBody : Stream
             var source = _current.Data.AsSpan(_offset, _current.Length - _offset);
             int consumed;
             int written;
+            var drained = true;
             if (_current.Brotli)
             {
                 var status = _decoder.Decompress(source, buffer.Span, out consumed, out written);
@@ -169,6 +186,9 @@ internal sealed class InboundBody : Stream
                 {
                     throw new StreamResetException(ResetReason.ProtocolViolation, "The body's Brotli data is invalid.");
                 }
+
+                // The decoder may have taken all the input yet hold output back for want of room.
+                drained = status != OperationStatus.DestinationTooSmall;
             }
             else
             {
@@ -178,7 +198,7 @@ internal sealed class InboundBody : Stream
             }
 
             _offset += consumed;
-            if (_offset == _current.Length)
+            if (_offset == _current.Length && drained)
             {
                 Consumed(_current);
                 _current = default;

@@ -20,6 +20,9 @@ internal sealed class OutboundChannel : IDisposable
     private readonly Func<AckState> _currentAck;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
+    // Time allowed for files overtaking each other in the folder before a gap counts as a loss.
+    private static readonly TimeSpan ReorderingAllowance = TimeSpan.FromMilliseconds(50);
+
     private readonly Queue<OutboundFragment> _resendQueue = new();
     private readonly PriorityQueue<string, long> _ownDataFiles = new();
     private readonly RoundTripEstimator _roundTrips;
@@ -38,6 +41,7 @@ internal sealed class OutboundChannel : IDisposable
     private IReadOnlyList<SequenceRange> _peerHeld = [];
     private long _peerAckTimestamp;
     private long _nextResendScan;
+    private long _lastSampledSequence;
     private long _lastDataFileTimestamp;
     private long _lastCumulativeAdvance;
     private bool _ackRequested;
@@ -131,6 +135,7 @@ internal sealed class OutboundChannel : IDisposable
                 _peerHeld = ack.Ranges;
                 _peerAckTimestamp = _context.Time.GetTimestamp();
                 isNewer = true;
+                SampleRoundTrip(ack);
             }
 
             // A peer cannot have handled what was never sent; a bogus ack is clamped, not trusted.
@@ -141,7 +146,6 @@ internal sealed class OutboundChannel : IDisposable
             }
 
             var now = _context.Time.GetTimestamp();
-            long newestSampleSent = 0;
             while (_unacked.Count > 0 && _unacked.FirstSequence <= cumulative)
             {
                 var fragment = _unacked.RemoveFirst();
@@ -150,11 +154,6 @@ internal sealed class OutboundChannel : IDisposable
                 {
                     _unsentBytes -= fragment.Data.Length;
                     _nextUnsentSequence = fragment.Sequence + 1;
-                }
-
-                if (fragment.SendCount == 1 && fragment.LastSentTimestamp > newestSampleSent)
-                {
-                    newestSampleSent = fragment.LastSentTimestamp;
                 }
 
                 if (fragment.Acknowledged is { } completion)
@@ -171,10 +170,6 @@ internal sealed class OutboundChannel : IDisposable
             }
 
             _lastCumulativeAdvance = now;
-            if (newestSampleSent > 0)
-            {
-                _roundTrips.AddSample(_context.Time.GetElapsedTime(newestSampleSent, now));
-            }
 
             // Spool files go only after their rows: a crash in between leaves unreferenced files, never dangling rows.
             var forgotten = _context.Store.DeleteOutboundAsync(Peer, cumulative);
@@ -438,6 +433,25 @@ internal sealed class OutboundChannel : IDisposable
         return _currentAck();
     }
 
+    // Round trips are measured to the newest fragment the peer reports holding, not to the cumulative
+    // ack: a fragment waiting behind a lost one would count the recovery time as path delay, inflate
+    // the timeout, and slow the next recovery in turn. Karn's rule: only fragments sent once count.
+    private void SampleRoundTrip(AckState ack)
+    {
+        var top = Math.Min(Math.Max(ack.Cumulative, ack.Ranges.Count > 0 ? ack.Ranges[^1].To : 0), _nextUnsentSequence - 1);
+        if (top <= _lastSampledSequence || top < _unacked.FirstSequence || top >= _unacked.FirstSequence + _unacked.Count)
+        {
+            return;
+        }
+
+        _lastSampledSequence = top;
+        var fragment = _unacked[top];
+        if (fragment.SendCount == 1)
+        {
+            _roundTrips.AddSample(_context.Time.GetElapsedTime(fragment.LastSentTimestamp, _context.Time.GetTimestamp()));
+        }
+    }
+
     // Queues for resending every sent fragment whose backed-off timeout has passed and that the peer's newest ack does not list.
     private void ScanForResends(long now)
     {
@@ -448,7 +462,15 @@ internal sealed class OutboundChannel : IDisposable
             _peerHeld = [];
         }
 
-        var next = now + (long)(_roundTrips.RetransmitTimeout.TotalSeconds * _context.Time.TimestampFrequency);
+        var frequency = _context.Time.TimestampFrequency;
+        var next = now + (long)(_roundTrips.RetransmitTimeout.TotalSeconds * frequency);
+
+        // Loss detection from selective acks (in the spirit of RFC 8985): a fragment the peer does not
+        // hold, below one it does, is lost once a round trip and a reordering allowance have passed
+        // since it was sent; it goes again at once instead of waiting out the backed-off timeout.
+        var highestHeld = _peerHeld.Count > 0 ? _peerHeld[^1].To : 0;
+        var smoothed = _roundTrips.Smoothed;
+        var lossWindow = (long)((smoothed + (smoothed / 4 > ReorderingAllowance ? smoothed / 4 : ReorderingAllowance)).TotalSeconds * frequency);
         for (var sequence = _unacked.FirstSequence; sequence < _nextUnsentSequence; sequence++)
         {
             var fragment = _unacked[sequence];
@@ -460,7 +482,12 @@ internal sealed class OutboundChannel : IDisposable
             // The timeout restarts whenever the cumulative ack advances (RFC 6298, 5.3): while the peer keeps
             // consuming, fragments queued behind are late, not lost.
             var since = Math.Max(fragment.LastSentTimestamp, _lastCumulativeAdvance);
-            var due = since + (long)(_roundTrips.BackedOff(fragment.SendCount).TotalSeconds * _context.Time.TimestampFrequency);
+            var due = since + (long)(_roundTrips.BackedOff(fragment.SendCount).TotalSeconds * frequency);
+            if (sequence < highestHeld)
+            {
+                due = Math.Min(due, fragment.LastSentTimestamp + lossWindow);
+            }
+
             if (due <= now)
             {
                 fragment.QueuedForResend = true;

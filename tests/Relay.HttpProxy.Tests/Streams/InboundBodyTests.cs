@@ -1,0 +1,103 @@
+using System.Buffers;
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.Streams;
+
+namespace Relay.HttpProxy.Tests.Streams;
+
+public sealed class InboundBodyTests
+{
+    private static readonly Guid StreamId = Guid.NewGuid();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChunksReadBackInOrder_AndTheEndChecksTheLength(bool compress)
+    {
+        var data = new byte[307_200];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = compress ? (byte)('a' + (i % 7)) : (byte)Random.Shared.Next();
+        }
+
+        var granted = 0;
+        using var body = new InboundBody(8 * 1024 * 1024, bytes => Interlocked.Add(ref granted, bytes));
+        using var encoder = new BodyEncoder(compress);
+        Assert.True(body.TryAppend(Parse(DataFrame(encoder, data.AsMemory(0, 262_144), end: null))));
+        Assert.True(body.TryAppend(Parse(DataFrame(encoder, data.AsMemory(262_144), end: data.Length))));
+        var read = new MemoryStream();
+        await body.CopyToAsync(read);
+        Assert.Equal(data, read.ToArray());
+        Assert.Equal(compress, encoder.IsBrotli);
+    }
+
+    [Fact]
+    public async Task MissingBytesBeforeTheEnd_FailTheReader()
+    {
+        using var body = new InboundBody(1024 * 1024, _ => { });
+        using var encoder = new BodyEncoder(false);
+        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[100], end: 200))));
+        await Assert.ThrowsAsync<StreamResetException>(() => body.CopyToAsync(Stream.Null));
+    }
+
+    [Fact]
+    public async Task Reset_FailsTheReaderAfterWhatCameBefore()
+    {
+        using var body = new InboundBody(1024 * 1024, _ => { });
+        using var encoder = new BodyEncoder(false);
+        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[100], end: null))));
+        body.Fail(new StreamResetException(ResetReason.SourceFailed, "gone"));
+        var buffer = new byte[1000];
+        Assert.Equal(100, await body.ReadAsync(buffer));
+        var failure = await Assert.ThrowsAsync<StreamResetException>(() => body.ReadAsync(buffer).AsTask());
+        Assert.Equal(ResetReason.SourceFailed, failure.Reason);
+    }
+
+    [Fact]
+    public void MoreThanTheWindow_IsRefused()
+    {
+        using var body = new InboundBody(1000, _ => { });
+        using var encoder = new BodyEncoder(false);
+        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[600], end: null))));
+        Assert.False(body.TryAppend(Parse(DataFrame(encoder, new byte[600], end: null))));
+    }
+
+    [Fact]
+    public async Task ConsumedBytes_AreGrantedBackInBatches()
+    {
+        var grants = new List<int>();
+        using var body = new InboundBody(4000, grants.Add);
+        using var encoder = new BodyEncoder(false);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[500], end: null))));
+        }
+
+        var buffer = new byte[500];
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(500, await body.ReadAsync(buffer));
+        }
+
+        // A quarter of the window per grant: two grants of 1000, not four of 500.
+        Assert.Equal([1000, 1000], grants);
+    }
+
+    private static byte[] DataFrame(BodyEncoder encoder, ReadOnlyMemory<byte> data, long? end)
+    {
+        using var frame = new OutgoingFrame();
+        frame.Begin(FrameType.Data, fromInitiator: true, StreamId);
+        frame.AppendBody(new ReadOnlySequence<byte>(data), encoder);
+        if (end is { } total)
+        {
+            frame.EndBody(total);
+        }
+
+        return frame.Memory.ToArray();
+    }
+
+    private static Frame Parse(byte[] bytes)
+    {
+        Assert.True(Frame.TryParse(bytes, out var frame));
+        return frame;
+    }
+}

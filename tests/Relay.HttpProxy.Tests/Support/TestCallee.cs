@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Relay.HttpProxy.Tests.Support;
+
+/// <summary>
+/// A real callee on Kestrel (127.0.0.1, a free port) that records what it was asked. It honours
+/// <c>Idempotency-Key</c> the way a careful service does: a key it has seen gets the same answer
+/// again without the work being done twice, so <see cref="Executions"/> counts real work.
+/// </summary>
+internal sealed class TestCallee : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, byte[]> _answers = new();
+
+    private TestCallee(WebApplication app) => _app = app;
+
+    /// <summary>Work done per <c>X-Tag</c> header value.</summary>
+    public ConcurrentDictionary<string, int> Executions { get; } = new();
+
+    /// <summary>Headers of the last request per <c>X-Tag</c>.</summary>
+    public ConcurrentDictionary<string, IHeaderDictionary> SeenHeaders { get; } = new();
+
+    /// <summary>Completes when a request to <c>/hang</c> sees its connection closed by the relay.</summary>
+    public TaskCompletionSource HangAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string BaseUrl { get; private set; } = "";
+
+    public static async Task<TestCallee> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        var callee = new TestCallee(app);
+        callee.Map(app);
+        await app.StartAsync();
+        callee.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/";
+        return callee;
+    }
+
+    public int ExecutionsOf(string tag) => Executions.GetValueOrDefault(tag);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>The byte at <paramref name="position"/> of a generated body: varied enough that misplaced chunks show.</summary>
+    public static byte PatternByte(long position) => (byte)((position * 31) ^ (position >> 11));
+
+    public static void FillPattern(Span<byte> buffer, long start)
+    {
+        for (var i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = PatternByte(start + i);
+        }
+    }
+
+    private void Map(WebApplication app)
+    {
+        // Echo: status from ?status=, body and X-Echo-* headers back, work counted per X-Tag.
+        app.Map("/echo/{**rest}", async (HttpContext context) =>
+        {
+            var request = context.Request;
+            var tag = request.Headers["X-Tag"].ToString();
+            var key = request.Headers["Idempotency-Key"].ToString();
+            SeenHeaders[tag] = new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => h.Value));
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, context.RequestAborted);
+            if (key.Length > 0 && _answers.TryGetValue(key, out var answer))
+            {
+                await WriteEchoAsync(context, answer);
+                return;
+            }
+
+            Executions.AddOrUpdate(tag, 1, (_, count) => count + 1);
+            var bytes = body.ToArray();
+            if (key.Length > 0)
+            {
+                _answers[key] = bytes;
+            }
+
+            await WriteEchoAsync(context, bytes);
+        });
+
+        // Upload: the length and SHA-256 of what arrived.
+        app.MapMethods("/upload", ["POST", "PUT"], async (HttpContext context) =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[256 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                total += read;
+            }
+
+            await context.Response.WriteAsync($"{total}:{Convert.ToHexString(hash.GetHashAndReset())}", context.RequestAborted);
+        });
+
+        // Download: n pattern bytes; ?chunked=1 streams without Content-Length, ?breakAt=k drops the connection after k bytes.
+        app.MapGet("/download/{length:long}", async (HttpContext context, long length) =>
+        {
+            var chunked = context.Request.Query.ContainsKey("chunked");
+            var breakAt = long.TryParse(context.Request.Query["breakAt"], CultureInfo.InvariantCulture, out var at) ? at : -1;
+            if (!chunked)
+            {
+                context.Response.ContentLength = length;
+            }
+
+            context.Response.ContentType = "application/octet-stream";
+            var buffer = new byte[64 * 1024];
+            for (long sent = 0; sent < length;)
+            {
+                var count = (int)Math.Min(buffer.Length, length - sent);
+                if (breakAt >= 0 && sent + count > breakAt)
+                {
+                    count = (int)(breakAt - sent);
+                    FillPattern(buffer.AsSpan(0, count), sent);
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, count));
+                    await context.Response.Body.FlushAsync();
+                    context.Abort();
+                    return;
+                }
+
+                FillPattern(buffer.AsSpan(0, count), sent);
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, count), context.RequestAborted);
+                sent += count;
+            }
+        });
+
+        // Text: a compressible body of n bytes.
+        app.MapGet("/text/{length:int}", (int length) =>
+            Results.Text(string.Concat(Enumerable.Repeat("{\"name\":\"relay\",\"value\":42},", length / 28 + 1))[..length], "application/json"));
+
+        // Slow: answers after ?ms= milliseconds.
+        app.MapGet("/slow", async (HttpContext context) =>
+        {
+            await Task.Delay(int.Parse(context.Request.Query["ms"]!, CultureInfo.InvariantCulture), context.RequestAborted);
+            return Results.Text("slow");
+        });
+
+        // Hang: never answers; records when the relay closes the connection.
+        app.MapGet("/hang", async (HttpContext context) =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                HangAborted.TrySetResult();
+            }
+        });
+    }
+
+    private static async Task WriteEchoAsync(HttpContext context, byte[] body)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        response.StatusCode = int.TryParse(request.Query["status"], CultureInfo.InvariantCulture, out var status) ? status : 200;
+        response.Headers["X-Method"] = request.Method;
+        foreach (var (name, value) in request.Headers.Where(h => h.Key.StartsWith("X-Echo-", StringComparison.OrdinalIgnoreCase)))
+        {
+            response.Headers[name] = value;
+        }
+
+        if (request.ContentType is { } type)
+        {
+            response.ContentType = type;
+        }
+
+        if (response.StatusCode is not (204 or 304))
+        {
+            response.ContentLength = body.Length;
+            await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+}
