@@ -34,6 +34,15 @@ internal sealed class TestCallee : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>Arrivals at <c>/gate/{tag}</c>, with the Idempotency-Key each carried.</summary>
+    public ConcurrentDictionary<string, ConcurrentQueue<string>> GateArrivals { get; } = new();
+
+    /// <summary>Signalled whenever a request reaches <c>/gate/{tag}</c>.</summary>
+    public SemaphoreSlim GateArrived { get; } = new(0);
+
+    /// <summary>Holds <c>/gate/{tag}</c> requests until completed.</summary>
+    public TaskCompletionSource GateOpen { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static async Task<TestCallee> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -150,6 +159,15 @@ internal sealed class TestCallee : IAsyncDisposable
         {
             await Task.Delay(int.Parse(context.Request.Query["ms"]!, CultureInfo.InvariantCulture), context.RequestAborted);
             return Results.Text("slow");
+        });
+
+        // Gate: records the arrival, then answers once the test opens the gate.
+        app.MapMethods("/gate/{tag}", ["GET", "POST"], async (HttpContext context, string tag) =>
+        {
+            GateArrivals.GetOrAdd(tag, _ => new ConcurrentQueue<string>()).Enqueue(context.Request.Headers["Idempotency-Key"].ToString());
+            GateArrived.Release();
+            await GateOpen.Task.WaitAsync(context.RequestAborted);
+            return Results.Text("through " + tag);
         });
 
         // Hang: never answers; records when the relay closes the connection.
