@@ -23,7 +23,6 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
-    private NodeKeyPair? _keys;
     private Layer1Node? _node;
     private HttpRelay? _relay;
     private ITimer? _statusTimer;
@@ -45,8 +44,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var fileSystem = new FileSystem();
+        // Not disposed at stop: the JOSE library caches signing providers process-wide by key
+        // thumbprint, so a node started again in this process would meet the disposed keys.
         var keys = NodeKeyPair.Load(fileSystem, _options.Node.PrivateKeyFile);
-        _keys = keys;
         var peers = _options.Peers.Select(peer => PeerPublicKeys.Load(fileSystem, peer.PublicKeyFile)).ToList();
         var services = new Layer1NodeServices { LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
@@ -76,10 +76,6 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             _node = null;
             HostLog.NodeStopped(_logger, NodeId);
         }
-
-        // The channels sign and decrypt with these keys until the node is closed.
-        _keys?.Dispose();
-        _keys = null;
     }
 
     public NodeStatusDocument GetStatus()
@@ -97,6 +93,8 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 peer.InFlight,
                 peer.InFlightBytes,
                 peer.Resent,
+                peer.FilesWritten,
+                peer.FileBytesWritten,
                 peer.FilesReceived,
                 peer.Received,
                 peer.Delivered,

@@ -8,6 +8,8 @@ public sealed record PeerStatusDocument(
     int InFlight,
     long InFlightBytes,
     long Resent,
+    long FilesWritten,
+    long FileBytesWritten,
     long FilesReceived,
     long Received,
     long Delivered,

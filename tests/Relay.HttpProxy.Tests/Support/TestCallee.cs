@@ -26,6 +26,9 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Work done per <c>X-Tag</c> header value.</summary>
     public ConcurrentDictionary<string, int> Executions { get; } = new();
 
+    /// <summary>Requests that reached <c>/echo</c> per <c>X-Tag</c>, repeats included.</summary>
+    public ConcurrentDictionary<string, int> Arrivals { get; } = new();
+
     /// <summary>Headers of the last request per <c>X-Tag</c>.</summary>
     public ConcurrentDictionary<string, IHeaderDictionary> SeenHeaders { get; } = new();
 
@@ -84,6 +87,7 @@ internal sealed class TestCallee : IAsyncDisposable
             var request = context.Request;
             var tag = request.Headers["X-Tag"].ToString();
             var key = request.Headers["Idempotency-Key"].ToString();
+            Arrivals.AddOrUpdate(tag, 1, (_, count) => count + 1);
             SeenHeaders[tag] = new HeaderDictionary(request.Headers.ToDictionary(h => h.Key, h => h.Value));
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body, context.RequestAborted);
