@@ -89,6 +89,13 @@ public sealed class CrashTests
 
             // The kills happened while requests were in flight: some callers had to repeat.
             Assert.Contains(attempts.Values, count => count > 1);
+
+            // relay status reads a running node's channels.
+            var (exitCode, output) = await RelayProcess.RunVerbAsync("status", "--config", Path.Combine(folder.Path, "b.json"));
+            Assert.Equal(0, exitCode);
+            Assert.Contains("node site-b: running", output, StringComparison.Ordinal);
+            Assert.Contains("peer site-a", output, StringComparison.Ordinal);
+            Assert.Contains("rejected files: ", output, StringComparison.Ordinal);
         }
         finally
         {

@@ -41,6 +41,24 @@ internal sealed class RelayProcess : IDisposable
         return new RelayProcess(process);
     }
 
+    /// <summary>Runs another <c>relay</c> verb to its end; returns its exit code and everything it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunVerbAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "relay.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>SIGKILL: no disposal, no flush, nothing runs after it.</summary>
     public void Kill()
     {

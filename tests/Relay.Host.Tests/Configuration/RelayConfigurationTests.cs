@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Options;
+using Relay.Host.Configuration;
+using Relay.Host.Tests.Cli;
+
+namespace Relay.Host.Tests.Configuration;
+
+[Collection(nameof(EnvironmentTests))]
+public sealed class RelayConfigurationTests : CliTestFolder
+{
+    [Fact]
+    public async Task RelativePaths_AreTakenAgainstTheConfigFilesFolder()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode);
+
+        var options = RelayConfiguration.Load(config);
+
+        Assert.Equal(Path.Combine(Folder, "keys", "site-a.private.json"), options.Node.PrivateKeyFile);
+        Assert.Equal(Path.Combine(Folder, "state", "a"), options.Node.StateDirectory);
+        Assert.Equal(Path.Combine(Folder, "state", "a"), options.Exchange.StateDirectory);
+        Assert.Equal(Path.Combine(Folder, "exchange"), options.Exchange.Inbox);
+        Assert.Equal(Path.Combine(Folder, "keys", "site-b.public.json"), options.Peers.Single().PublicKeyFile);
+        Assert.Equal("/svc/", options.Ingress!.Routes.Single().PathPrefix);
+        Assert.Null(options.Egress);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariables_OverrideTheFile()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode);
+        Environment.SetEnvironmentVariable("Relay__Ingress__Deadline", "00:00:07");
+        try
+        {
+            Assert.Equal(TimeSpan.FromSeconds(7), RelayConfiguration.Load(config).Ingress!.Deadline);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Relay__Ingress__Deadline", null);
+        }
+    }
+
+    [Fact]
+    public async Task InvalidSettings_AreEachReportedByTheirKey()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode
+            .Replace("\"Peer\": \"site-b\"", "\"Peer\": \"site-c\"", StringComparison.Ordinal)
+            .Replace("\"Target\": \"http://127.0.0.1:9000/\"", "\"Target\": \"not a url\"", StringComparison.Ordinal)
+            .Replace("\"Inbox\": \"exchange\"", "\"Inbox\": \"\"", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Ingress:Routes:0:Peer ", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Ingress:Routes:0:Target ", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Exchange:Inbox ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_WithAnInvalidConfig_StopsAtStartUpNamingTheKey()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace("\"Id\": \"site-a\"", "\"Id\": \"Site_A\"", StringComparison.Ordinal));
+        using var run = new CommandLineRun();
+
+        var exit = await run.InvokeAsync(["run", "--config", config]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Relay:Node:Id 'Site_A' is not a valid node id", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_WithoutARunningNode_SaysSo()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode);
+        using var run = new CommandLineRun();
+
+        var exit = await run.InvokeAsync(["status", "--config", config]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("has not run yet", run.Error, StringComparison.Ordinal);
+    }
+
+    private const string ValidIngressNode = """
+        { "Relay": {
+            "Node": { "Id": "site-a", "PrivateKeyFile": "keys/site-a.private.json", "StateDirectory": "state/a" },
+            "Peers": [ { "Id": "site-b", "PublicKeyFile": "keys/site-b.public.json" } ],
+            "Exchange": { "Outbox": "exchange", "Inbox": "exchange" },
+            "Ingress": { "Urls": "http://127.0.0.1:8080",
+                         "Routes": [ { "PathPrefix": "/svc/", "Peer": "site-b", "Target": "http://127.0.0.1:9000/" } ] } } }
+        """;
+
+    private async Task<string> WriteNodeAsync(string json)
+    {
+        foreach (var id in new[] { "site-a", "site-b" })
+        {
+            await RunAsync(["keygen", "--node", id, "--out", Path.Combine(Folder, "keys")]);
+        }
+
+        var path = Path.Combine(Folder, "a.json");
+        await File.WriteAllTextAsync(path, json);
+        return path;
+    }
+}
