@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -25,8 +26,12 @@ public sealed class HttpRelay : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly ILogger _logger;
 
-    private HttpRelay(Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger)
+    private readonly HttpProxyMetrics _metrics;
+
+    private HttpRelay(
+        Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger, HttpProxyMetrics metrics)
     {
+        _metrics = metrics;
         _links = links;
         _entry = entry;
         _exit = exit;
@@ -43,6 +48,7 @@ public sealed class HttpRelay : IAsyncDisposable
     /// <param name="egress">The exit side's allowlist and limits, or null.</param>
     /// <param name="loggerFactory">Logs, or null for none.</param>
     /// <param name="time">The clock, or null for the system's.</param>
+    /// <param name="meterFactory">Creates the <c>Relay</c> meter, or null for a meter of its own.</param>
     public static async Task<HttpRelay> StartAsync(
         Layer1Node node,
         string stateDirectory,
@@ -50,12 +56,14 @@ public sealed class HttpRelay : IAsyncDisposable
         IngressOptions? ingress,
         EgressOptions? egress,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(channel);
         time ??= TimeProvider.System;
         var logger = (ILogger?)loggerFactory?.CreateLogger<HttpRelay>() ?? NullLogger.Instance;
+        var metrics = new HttpProxyMetrics(meterFactory);
         var links = node.Peers.ToDictionary(peer => peer, peer => new PeerLink(peer, node, channel, logger), StringComparer.Ordinal);
         ExchangeStore? store = null;
         ExitDispatcher? exit = null;
@@ -73,15 +81,15 @@ public sealed class HttpRelay : IAsyncDisposable
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });
-            exit = new ExitDispatcher(egress, store, invoker, time, logger);
+            exit = new ExitDispatcher(egress, store, invoker, time, logger, metrics);
             foreach (var link in links.Values)
             {
                 link.Exit = exit;
             }
         }
 
-        var entry = ingress is null ? null : new EntryForwarder(links, ingress, time, logger);
-        var relay = new HttpRelay(links, entry, exit, store, invoker, logger);
+        var entry = ingress is null ? null : new EntryForwarder(links, ingress, time, logger, metrics);
+        var relay = new HttpRelay(links, entry, exit, store, invoker, logger, metrics);
         if (exit is not null)
         {
             await exit.RecoverAsync(links).ConfigureAwait(false);
@@ -125,6 +133,7 @@ public sealed class HttpRelay : IAsyncDisposable
         }
 
         _invoker?.Dispose();
+        _metrics.Dispose();
         _stopping.Dispose();
     }
 

@@ -107,6 +107,12 @@ internal sealed class PeerLink
                 HttpProxyLog.MalformedHead(_logger, exception, Peer, frame.StreamId);
                 MarkHandled(message);
             }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // One stream's failure must not stop the loop every other stream to this peer depends on.
+                HttpProxyLog.FrameFailed(_logger, exception, Peer, frame.StreamId, frame.Type);
+                MarkHandled(message);
+            }
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         var peers = _options.Peers.Select(peer => PeerPublicKeys.Load(fileSystem, peer.PublicKeyFile)).ToList();
         var services = new Layer1NodeServices { LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
-        _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory).ConfigureAwait(false);
+        _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);
         _statusTimer = TimeProvider.System.CreateTimer(_ => WriteStatus(), null, TimeSpan.Zero, StatusInterval);
         HostLog.NodeStarted(_logger, NodeId, peers.Count, _options.Ingress is not null, _options.Egress is not null);
     }

@@ -63,6 +63,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2203, LogLevel.Error, "Marking message {Sequence} from {Peer} handled failed")]
     public static partial void MarkFailed(ILogger logger, Exception exception, string peer, long sequence);
 
+    [LoggerMessage(2205, LogLevel.Error, "Stream {StreamId} from {Peer}: handling a {Type} frame failed")]
+    public static partial void FrameFailed(ILogger logger, Exception exception, string peer, Guid streamId, FrameType type);
+
     [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]
     public static partial void LinkFailed(ILogger logger, Exception exception, string peer);
 }

@@ -37,9 +37,11 @@ internal sealed class EntryForwarder
     private readonly RouteTable _routes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HttpProxyMetrics _metrics;
 
-    public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger)
+    public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
     {
+        _metrics = metrics;
         _links = links;
         _options = options;
         _routes = new RouteTable(options.Routes);
@@ -70,6 +72,7 @@ internal sealed class EntryForwarder
         }
 
         var link = _links[route.Peer];
+        var started = _time.GetTimestamp();
         var streamId = Guid.CreateVersion7();
         using var exchange = new EntryExchange(streamId, link);
         link.Register(exchange);
@@ -132,6 +135,7 @@ internal sealed class EntryForwarder
             await stopUpload.CancelAsync().ConfigureAwait(false);
             await upload.ConfigureAwait(false);
             link.Unregister(exchange);
+            _metrics.Forwarded(route.Peer, context.Response.StatusCode, _time.GetElapsedTime(started));
         }
     }
 

@@ -50,8 +50,11 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _purgeTimer;
 
-    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger)
+    private readonly HttpProxyMetrics _metrics;
+
+    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
     {
+        _metrics = metrics;
         _options = options;
         _store = store;
         _invoker = invoker;
@@ -132,6 +135,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             }
 
             HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
+            _metrics.OutcomeUnknown(stored.Peer);
             await SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [RelayProblem.OutcomeHeader, "unknown"]).ConfigureAwait(false);
 
             // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.
@@ -334,6 +338,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             var kept = tee?.Commit() ?? false;
             await CompleteAsync(link, exchange, callerKey, responseHead.Status, JsonSerializer.SerializeToUtf8Bytes(responseHead, ProtocolJsonContext.Default.ResponseHead), kept).ConfigureAwait(false);
             HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
+            _metrics.Served(link.Peer, responseHead.Status);
         }
     }
 
@@ -473,6 +478,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         var stored = JsonSerializer.Deserialize(kept.HeadJson, ProtocolJsonContext.Default.ResponseHead)!;
         var replayed = stored with { Headers = [.. stored.Headers, "Relay-Replayed", "true"] };
         HttpProxyLog.AnsweredFromStore(_logger, exchange.StreamId, callerKey);
+        _metrics.ReplayedFromStore(link.Peer);
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, useAsync: true);
         await using (file.ConfigureAwait(false))
         {
