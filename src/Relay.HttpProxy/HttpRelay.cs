@@ -116,7 +116,7 @@ public sealed class HttpRelay : IAsyncDisposable
 
     /// <summary>Streams in progress and malformed frames, per peer.</summary>
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
-        [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames))];
+        [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];
 
     public async ValueTask DisposeAsync()
     {

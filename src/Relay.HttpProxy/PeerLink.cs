@@ -27,6 +27,7 @@ internal sealed class PeerLink
     private readonly ConcurrentDictionary<Guid, ExitExchange> _exits = new();
     private readonly ConcurrentDictionary<Guid, byte> _recentResets = new();
     private long _malformedFrames;
+    private long _unsupportedVersionFrames;
 
     public PeerLink(string peer, Layer1Node node, HttpChannelOptions options, ILogger logger)
     {
@@ -52,6 +53,12 @@ internal sealed class PeerLink
     public int ActiveExitStreams => _exits.Count;
 
     public long MalformedFrames => Interlocked.Read(ref _malformedFrames);
+
+    /// <summary>Frames from the peer in a version this node does not speak, since start.</summary>
+    public long UnsupportedVersionFrames => Interlocked.Read(ref _unsupportedVersionFrames);
+
+    /// <summary>The frame versions the peer said it speaks when it could not read ours; null while it has not complained.</summary>
+    public int[]? PeerSupportedVersions { get; private set; }
 
     public Task<SentMessage> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
         _node.SendAsync(Peer, frame, cancellationToken);
@@ -84,8 +91,26 @@ internal sealed class PeerLink
         {
             if (!Frame.TryParse(message.Payload, out var frame))
             {
-                Interlocked.Increment(ref _malformedFrames);
-                HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence);
+                if (Frame.TryPeek(message.Payload.Span, out var version, out var streamId, out var fromInitiator) && version != Frame.Version)
+                {
+                    // Say which versions this node speaks, so the peer can report it instead of trying again.
+                    Interlocked.Increment(ref _unsupportedVersionFrames);
+                    HttpProxyLog.UnsupportedVersionReceived(_logger, Peer, version, streamId);
+                    Post(Frame.UnsupportedVersion(streamId, !fromInitiator));
+                }
+                else
+                {
+                    Interlocked.Increment(ref _malformedFrames);
+                    HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence);
+                }
+
+                MarkHandled(message);
+                continue;
+            }
+
+            if (frame.Type == FrameType.UnsupportedVersion)
+            {
+                OnUnsupportedVersion(frame);
                 MarkHandled(message);
                 continue;
             }
@@ -200,6 +225,27 @@ internal sealed class PeerLink
         }
 
         MarkHandled(message);
+    }
+
+    private void OnUnsupportedVersion(Frame frame)
+    {
+        var answer = JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.UnsupportedVersionDocument)
+            ?? throw new JsonException("The unsupported-version answer is null.");
+        PeerSupportedVersions = answer.SupportedVersions;
+        HttpProxyLog.PeerSpeaksOtherVersions(_logger, Peer, Frame.Version, string.Join(", ", answer.SupportedVersions));
+        var failure = new UnsupportedVersionException(Peer, answer.SupportedVersions);
+        if (frame.FromInitiator)
+        {
+            // The caller's side could not read our response frames.
+            if (_exits.TryGetValue(frame.StreamId, out var exit))
+            {
+                exit.OnReset(ResetReason.UnsupportedVersion);
+            }
+        }
+        else if (_entries.TryGetValue(frame.StreamId, out var entry))
+        {
+            entry.Fail(failure);
+        }
     }
 
     private async Task PostAsync(byte[] frame)

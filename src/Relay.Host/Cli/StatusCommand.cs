@@ -84,6 +84,10 @@ internal static class StatusCommand
             output.WriteLine($"  rejected files: {rejected}");
             output.WriteLine($"  last file seen: {lastSeen}");
             output.WriteLine($"  streams: {peer.CallerStreams} from callers here, {peer.CalleeStreams} to callees here; malformed frames {peer.MalformedFrames}");
+            if (peer.PeerSupportedVersions is { } versions)
+            {
+                output.WriteLine($"  VERSION MISMATCH: {peer.Peer} speaks frame versions {string.Join(", ", versions)} only");
+            }
         }
 
         if (status.RejectedFromUnknownSenders.Count > 0)

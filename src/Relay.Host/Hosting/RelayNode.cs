@@ -106,7 +106,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 peer.SmoothedRoundTrip.TotalMilliseconds,
                 streams?.CallerStreams ?? 0,
                 streams?.CalleeStreams ?? 0,
-                streams?.MalformedFrames ?? 0);
+                streams?.MalformedFrames ?? 0,
+                streams?.UnsupportedVersionFrames ?? 0,
+                streams?.PeerSupportedVersions);
         }).ToList();
         return new NodeStatusDocument(
             NodeId,

@@ -21,4 +21,6 @@ public sealed record PeerStatusDocument(
     double SmoothedRoundTripMilliseconds,
     int CallerStreams,
     int CalleeStreams,
-    long MalformedFrames);
+    long MalformedFrames,
+    long UnsupportedVersionFrames,
+    IReadOnlyList<int>? PeerSupportedVersions);

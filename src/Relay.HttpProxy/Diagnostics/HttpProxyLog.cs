@@ -66,6 +66,12 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2205, LogLevel.Error, "Stream {StreamId} from {Peer}: handling a {Type} frame failed")]
     public static partial void FrameFailed(ILogger logger, Exception exception, string peer, Guid streamId, FrameType type);
 
+    [LoggerMessage(2206, LogLevel.Warning, "{Peer} sent a frame of version {Version} (stream {StreamId}), which this node does not speak; answered with the versions it does")]
+    public static partial void UnsupportedVersionReceived(ILogger logger, string peer, byte version, Guid streamId);
+
+    [LoggerMessage(2207, LogLevel.Error, "{Peer} does not speak frame version {Version}; it speaks {Supported}. Upgrade one of the nodes")]
+    public static partial void PeerSpeaksOtherVersions(ILogger logger, string peer, byte version, string supported);
+
     [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]
     public static partial void LinkFailed(ILogger logger, Exception exception, string peer);
 }

@@ -112,6 +112,11 @@ internal sealed class EntryForwarder
                 link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
                 return;
             }
+            catch (UnsupportedVersionException unsupported)
+            {
+                await RelayProblem.WriteAsync(context, RelayProblem.UnsupportedVersion(unsupported.Peer, unsupported.SupportedVersions)).ConfigureAwait(false);
+                return;
+            }
             catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
             {
                 await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);

@@ -5,4 +5,5 @@ namespace Relay.HttpProxy.Problems;
 
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(int[]))]
 internal sealed partial class ProblemJsonContext : JsonSerializerContext;

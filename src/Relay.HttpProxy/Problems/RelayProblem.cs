@@ -47,6 +47,17 @@ internal static class RelayProblem
     public static ProblemDetails ResponseNotStored(string key) =>
         Create(StatusCodes.Status409Conflict, "response-not-stored", "Response not kept", $"The response to Idempotency-Key {key} was too large to keep; the request was not repeated.");
 
+    public static ProblemDetails UnsupportedVersion(string peer, IReadOnlyList<int> supported)
+    {
+        var problem = Create(
+            StatusCodes.Status502BadGateway,
+            "unsupported-version",
+            "Peer speaks another protocol version",
+            $"Node '{peer}' does not speak frame version {Frame.Version}; it speaks {string.Join(", ", supported)}.");
+        problem.Extensions["supportedVersions"] = supported.ToArray();
+        return problem;
+    }
+
     public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
 
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json;
 
 namespace Relay.HttpProxy.Protocol;
 
@@ -12,6 +13,9 @@ namespace Relay.HttpProxy.Protocol;
 internal readonly struct Frame
 {
     public const byte Version = 1;
+
+    /// <summary>The frame versions this node reads, stated to peers that send another.</summary>
+    public static readonly int[] SupportedVersions = [Version];
     public const int HeaderLength = 19;
     public const int TotalLength = 8;
 
@@ -101,12 +105,16 @@ internal readonly struct Frame
 
                 body = ReadOnlyMemory<byte>.Empty;
                 break;
+            case FrameType.UnsupportedVersion:
+                json = payload;
+                body = ReadOnlyMemory<byte>.Empty;
+                break;
         }
 
         long total = 0;
         if ((flags & FrameFlags.EndOfBody) != 0)
         {
-            if (type is FrameType.Credit or FrameType.Reset || body.Length < TotalLength)
+            if (type is FrameType.Credit or FrameType.Reset or FrameType.UnsupportedVersion || body.Length < TotalLength)
             {
                 return false;
             }
@@ -121,6 +129,29 @@ internal readonly struct Frame
 
         frame = new Frame(type, flags, id, payload) { Body = body, HeadJson = json, DeclaredTotal = total };
         return true;
+    }
+
+    /// <summary>
+    /// Reads what every version's frames share (version byte, and by this version's layout the stream
+    /// id and initiator flag) from a frame <see cref="TryParse"/> refused; false when too short.
+    /// </summary>
+    public static bool TryPeek(ReadOnlySpan<byte> message, out byte version, out Guid streamId, out bool fromInitiator)
+    {
+        version = message.Length > 0 ? message[0] : (byte)0;
+        streamId = message.Length >= HeaderLength ? new Guid(message.Slice(3, 16), bigEndian: true) : Guid.Empty;
+        fromInitiator = message.Length >= HeaderLength && (message[2] & (byte)FrameFlags.FromInitiator) != 0;
+        return message.Length >= HeaderLength;
+    }
+
+    /// <summary>The answer to a frame of a version this node does not speak.</summary>
+    public static byte[] UnsupportedVersion(Guid streamId, bool fromInitiator)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(
+            new UnsupportedVersionDocument("unsupported_api_version", SupportedVersions), ProtocolJsonContext.Default.UnsupportedVersionDocument);
+        var frame = new byte[HeaderLength + json.Length];
+        WriteHeader(frame, FrameType.UnsupportedVersion, fromInitiator ? FrameFlags.FromInitiator : FrameFlags.None, streamId);
+        json.CopyTo(frame.AsSpan(HeaderLength));
+        return frame;
     }
 
     /// <summary>Writes a frame's fixed header into the start of <paramref name="destination"/>.</summary>

@@ -17,4 +17,10 @@ internal enum FrameType : byte
 
     /// <summary>The sender abandons the stream; the body in its direction is incomplete.</summary>
     Reset = 5,
+
+    /// <summary>
+    /// The sender could not read a frame because of its version; the payload is JSON listing the
+    /// versions it speaks. Always written in version 1 framing, which every version reads.
+    /// </summary>
+    UnsupportedVersion = 6,
 }

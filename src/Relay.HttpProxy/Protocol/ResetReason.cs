@@ -26,4 +26,7 @@ internal enum ResetReason : byte
 
     /// <summary>Nothing moved on the stream for longer than the idle timeout.</summary>
     Idle = 8,
+
+    /// <summary>The far node does not speak this frame version (used locally, never sent).</summary>
+    UnsupportedVersion = 9,
 }

@@ -3,7 +3,7 @@ using Relay.HttpProxy.Protocol;
 namespace Relay.HttpProxy.Streams;
 
 /// <summary>A relayed body ended without being complete: reset by the far side, truncated, or broken locally.</summary>
-internal sealed class StreamResetException : IOException
+internal class StreamResetException : IOException
 {
     public StreamResetException(ResetReason reason, string message)
         : base(message)

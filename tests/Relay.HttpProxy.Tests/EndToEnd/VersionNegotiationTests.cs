@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.IO.Abstractions;
+using System.Text.Json;
+using Relay.HttpProxy.Protocol;
+using Relay.HttpProxy.Tests.Support;
+using Relay.Host.Configuration;
+using Relay.Layer1;
+using Relay.Layer1.Faults;
+using Relay.Layer1.Identity;
+
+namespace Relay.HttpProxy.Tests.EndToEnd;
+
+/// <summary>
+/// A third node, site-c, stands for a node built to speak a future frame version. Files between
+/// it and site-a or site-b are written straight into the other's inbox, or read from the inbox the
+/// pipes fill (three nodes can share a folder: each takes only what is addressed to it).
+/// </summary>
+public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
+{
+    private const byte FutureVersion = 2;
+
+    private readonly TemporaryFolder _folder = new();
+    private readonly NodeKeyPair _future = NodeKeyPair.Generate("site-c");
+    private TestCallee _callee = null!;
+    private RelayPair _relay = null!;
+    private Layer1Node? _futureNode;
+
+    public async Task InitializeAsync()
+    {
+        var keys = _folder.Sub("keys");
+        _future.Save(new FileSystem(), keys);
+        var futurePublic = Path.Combine(keys, "site-c.public.json");
+        _callee = await TestCallee.StartAsync();
+        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, FaultProfile.Lossless, a =>
+        {
+            a.Peers.Add(new PeerOptions { Id = "site-c", PublicKeyFile = futurePublic });
+            a.Ingress!.Routes.Add(new IngressRouteOptions { PathPrefix = "/future/", Peer = "site-c", Target = _callee.BaseUrl });
+        }, b => b.Peers.Add(new PeerOptions { Id = "site-c", PublicKeyFile = futurePublic }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_futureNode is not null)
+        {
+            await _futureNode.DisposeAsync();
+        }
+
+        await _relay.DisposeAsync();
+        await _callee.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _future.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task FrameOfAVersionTheNodeDoesNotSpeak_IsAnsweredWithTheVersionsItDoes()
+    {
+        var future = OpenFutureNode(outbox: _relay.OptionsB.Exchange.Inbox, inbox: _relay.OptionsA.Exchange.Inbox);
+        var streamId = Guid.NewGuid();
+        var futureFrame = new byte[64];
+        Frame.WriteHeader(futureFrame, FrameType.RequestHead, FrameFlags.FromInitiator, streamId);
+        futureFrame[0] = FutureVersion;
+        await future.SendAsync("site-b", futureFrame);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = await future.ReceiveAsync("site-b", timeout.Token);
+        Assert.True(Frame.TryParse(answer.Payload, out var frame));
+        Assert.Equal(FrameType.UnsupportedVersion, frame.Type);
+        Assert.Equal(streamId, frame.StreamId);
+        Assert.False(frame.FromInitiator);
+        using var json = JsonDocument.Parse(frame.HeadJson);
+        Assert.Equal("unsupported_api_version", json.RootElement.GetProperty("error").GetString());
+        Assert.Equal([1], json.RootElement.GetProperty("supportedVersions").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(1, _relay.NodeB.GetStatus().Peers.Single(p => p.Peer == "site-c").UnsupportedVersionFrames);
+    }
+
+    [Fact]
+    public async Task PeerThatCannotReadTheRequest_GivesTheCallerA502ProblemNamingItsVersions_AtOnce()
+    {
+        var answering = AnswerTheHeadAsUnsupportedAsync(OpenFutureNode(outbox: _relay.OptionsA.Exchange.Inbox, inbox: _relay.OptionsB.Exchange.Inbox));
+
+        using var response = await _relay.Client.GetAsync("/future/echo/x");
+
+        await Problem.AssertAsync(response, 502, "unsupported-version");
+        Assert.Contains("speaks 2", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal([2], _relay.NodeA.GetStatus().Peers.Single(p => p.Peer == "site-c").PeerSupportedVersions);
+        await answering;
+    }
+
+    // What a node speaking only version 2 does with site-a's version-1 request head.
+    private static async Task AnswerTheHeadAsUnsupportedAsync(Layer1Node future)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var request = await future.ReceiveAsync("site-a", timeout.Token);
+        Assert.True(Frame.TryPeek(request.Payload.Span, out var version, out var streamId, out var fromInitiator));
+        Assert.Equal(Frame.Version, version);
+        var json = JsonSerializer.SerializeToUtf8Bytes(new UnsupportedVersionDocument("unsupported_api_version", [FutureVersion]), ProtocolJsonContext.Default.UnsupportedVersionDocument);
+        var answer = new byte[Frame.HeaderLength + json.Length];
+        Frame.WriteHeader(answer, FrameType.UnsupportedVersion, fromInitiator ? FrameFlags.None : FrameFlags.FromInitiator, streamId);
+        json.CopyTo(answer.AsSpan(Frame.HeaderLength));
+        await future.SendAsync("site-a", answer);
+        await future.MarkHandledAsync(request);
+    }
+
+    private Layer1Node OpenFutureNode(string outbox, string inbox)
+    {
+        var fileSystem = new FileSystem();
+        var keys = Path.Combine(_folder.Path, "keys");
+        var peers = new[] { "site-a", "site-b" }.Select(id => PeerPublicKeys.Load(fileSystem, Path.Combine(keys, id + ".public.json")));
+        _futureNode = Layer1Node.Open(new Layer1Options { StateDirectory = _folder.Sub("state-site-c"), Outbox = outbox, Inbox = inbox }, _future, peers);
+        return _futureNode;
+    }
+}
