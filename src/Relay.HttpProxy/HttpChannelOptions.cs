@@ -7,7 +7,7 @@ public sealed class HttpChannelOptions
     public int ChunkBytes { get; set; } = 256 * 1024;
 
     /// <summary>Encoded body bytes one stream direction may have on the way before the receiver grants more: bounds memory per stream.</summary>
-    public int StreamWindowBytes { get; set; } = 8 * 1024 * 1024;
+    public int StreamWindowBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Body bytes all streams to one peer may have unacknowledged in layer 1; keep it below the channel's window so small messages always fit.</summary>
     public long PeerBodyBudgetBytes { get; set; } = 48L * 1024 * 1024;

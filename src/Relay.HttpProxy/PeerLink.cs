@@ -63,6 +63,10 @@ internal sealed class PeerLink
     public Task<SentMessage> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
         _node.SendAsync(Peer, frame, cancellationToken);
 
+    /// <summary>Queues a frame in order; the returned task completes once it is durable.</summary>
+    public ValueTask<Task<SentMessage>> QueueAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        _node.QueueAsync(Peer, frame, cancellationToken);
+
     /// <summary>Sends a small control frame without waiting; a failure is logged.</summary>
     public void Post(byte[] frame)
     {

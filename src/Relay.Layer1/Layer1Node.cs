@@ -126,6 +126,18 @@ public sealed class Layer1Node : IAsyncDisposable
         return Channels(peer).Outbound.SendAsync(payload, cancellationToken);
     }
 
+    /// <summary>
+    /// Queues a message for a peer as soon as the channel's window has room, and returns a task that
+    /// completes once it is durable. The payload is copied before this returns, and messages queued
+    /// one after another keep their order, so a sender can stream many messages without waiting for
+    /// each to be committed.
+    /// </summary>
+    public ValueTask<Task<SentMessage>> QueueAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return Channels(peer).Outbound.QueueAsync(payload, cancellationToken);
+    }
+
     /// <summary>The peer's messages in order; a message not marked handled before a restart comes again after it.</summary>
     public IAsyncEnumerable<ReceivedMessage> ReadAllAsync(string peer, CancellationToken cancellationToken = default) =>
         Channels(peer).Inbound.Deliveries.ReadAllAsync(cancellationToken);

@@ -37,6 +37,9 @@ internal static class BodyPump
         var chunkBytes = link.Options.ChunkBytes;
         using var frame = new OutgoingFrame(BodyEncoder.MaxEncodedLength(chunkBytes) + Frame.HeaderLength + Frame.TotalLength);
         var total = alreadySent;
+
+        // Chunks are queued in order without waiting for each to be committed; commits are awaited a few behind.
+        var commits = new Queue<Task>();
         while (true)
         {
             var result = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -61,10 +64,11 @@ internal static class BodyPump
                         frame.EndBody(total);
                     }
 
-                    await SendChunkAsync(link, frame, window, cancellationToken).ConfigureAwait(false);
+                    await QueueChunkAsync(link, frame, window, commits, cancellationToken).ConfigureAwait(false);
                     buffer = buffer.Slice(take.Length);
                     if (last)
                     {
+                        await Task.WhenAll(commits).ConfigureAwait(false);
                         return total;
                     }
                 }
@@ -76,16 +80,59 @@ internal static class BodyPump
         }
     }
 
-    /// <summary>Sends one frame carrying body bytes, within the stream's credit and the peer's budget.</summary>
-    public static async Task SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
+    private const int CommitsInFlight = 16;
+
+    /// <summary>Queues one chunk, within the stream's credit and the peer's budget, keeping at most a few commits outstanding.</summary>
+    private static async Task QueueChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, Queue<Task> commits, CancellationToken cancellationToken)
     {
         var bytes = frame.BodyBytes;
+        await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
+        Task<SentMessage> durable;
+        try
+        {
+            durable = await link.QueueAsync(frame.Memory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            link.BodyBudget.Release(bytes);
+            throw;
+        }
+
+        commits.Enqueue(ReleaseBudgetWhenAcknowledgedAsync(link, durable, bytes));
+        while (commits.Count > CommitsInFlight)
+        {
+            await commits.Dequeue().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ReleaseBudgetWhenAcknowledgedAsync(PeerLink link, Task<SentMessage> durable, int bytes)
+    {
+        var sent = await durable.ConfigureAwait(false);
+        if (bytes > 0)
+        {
+            // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged.
+            _ = sent.Acknowledged.ContinueWith(
+                _ => link.BodyBudget.Release(bytes),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private static async Task TakeRoomAsync(PeerLink link, CreditWindow window, int bytes, CancellationToken cancellationToken)
+    {
         if (bytes > 0)
         {
             await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.Options.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
             await link.BodyBudget.TakeAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>Sends one frame carrying body bytes, within the stream's credit and the peer's budget; completes once it is durable.</summary>
+    public static async Task SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
+    {
+        var bytes = frame.BodyBytes;
+        await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
         SentMessage sent;
         try
         {

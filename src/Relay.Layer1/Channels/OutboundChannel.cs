@@ -86,7 +86,15 @@ internal sealed class OutboundChannel : IDisposable
     public string Peer { get; }
 
     /// <summary>Splits, stores and queues one message; completes once it is durable.</summary>
-    public async Task<SentMessage> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    public async Task<SentMessage> SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        await (await QueueAsync(payload, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>
+    /// Waits for room in the window and queues the message (its bytes are copied: the caller may
+    /// reuse them once this returns); the returned task completes once the message is durable.
+    /// Messages are sequenced in the order their queuing completes.
+    /// </summary>
+    public async ValueTask<Task<SentMessage>> QueueAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         Task persisted;
         OutboundFragment last;
@@ -109,6 +117,11 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         // Once queued the message is committed to: cancelling now would leave a gap in the sequence.
+        return CompleteWhenDurableAsync(first, last, persisted);
+    }
+
+    private async Task<SentMessage> CompleteWhenDurableAsync(long first, OutboundFragment last, Task persisted)
+    {
         await persisted.ConfigureAwait(false);
         lock (_gate)
         {
