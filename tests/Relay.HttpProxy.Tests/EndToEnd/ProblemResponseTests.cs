@@ -68,6 +68,11 @@ public sealed class ProblemResponseTests : IAsyncLifetime, IDisposable
         request.Headers.TransferEncodingChunked = true;
         using var response = await _relay.Client.SendAsync(request);
         await Problem.AssertAsync(response, 413, "body-too-large");
+
+        // The limit was passed after the head and the first chunks had gone: the far call must be abandoned, not completed short.
+        using var after = await _relay.Client.GetAsync("/svc/echo/after");
+        after.EnsureSuccessStatusCode();
+        Assert.Equal(0, _callee.UploadsCompleted);
     }
 
     [Fact]

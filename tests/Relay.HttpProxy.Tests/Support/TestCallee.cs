@@ -20,11 +20,15 @@ internal sealed class TestCallee : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, byte[]> _answers = new();
+    private int _uploadsCompleted;
 
     private TestCallee(WebApplication app) => _app = app;
 
     /// <summary>Work done per <c>X-Tag</c> header value.</summary>
     public ConcurrentDictionary<string, int> Executions { get; } = new();
+
+    /// <summary>Uploads to <c>/upload</c> whose body arrived whole.</summary>
+    public int UploadsCompleted => Volatile.Read(ref _uploadsCompleted);
 
     /// <summary>Requests that reached <c>/echo</c> per <c>X-Tag</c>, repeats included.</summary>
     public ConcurrentDictionary<string, int> Arrivals { get; } = new();
@@ -120,6 +124,7 @@ internal sealed class TestCallee : IAsyncDisposable
                 total += read;
             }
 
+            Interlocked.Increment(ref _uploadsCompleted);
             await context.Response.WriteAsync($"{total}:{Convert.ToHexString(hash.GetHashAndReset())}", context.RequestAborted);
         });
 
