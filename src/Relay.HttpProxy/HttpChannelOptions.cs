@@ -12,6 +12,9 @@ public sealed class HttpChannelOptions
     /// <summary>Body bytes all streams to one peer may have unacknowledged in layer 1; keep it below the channel's window so small messages always fit.</summary>
     public long PeerBodyBudgetBytes { get; set; } = 48L * 1024 * 1024;
 
+    /// <summary>How often a node tells each peer which streams its callers hold open; the peer ends any stream a heartbeat no longer lists.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a body may wait for the far side to make room before the stream is reset.</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -27,6 +27,7 @@ public sealed class HttpRelay : IAsyncDisposable
     private readonly ILogger _logger;
 
     private readonly HttpProxyMetrics _metrics;
+    private ITimer? _heartbeat;
 
     private HttpRelay(
         Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger, HttpProxyMetrics metrics)
@@ -100,6 +101,13 @@ public sealed class HttpRelay : IAsyncDisposable
             relay._loops.Add(relay.RunLinkAsync(link));
         }
 
+        foreach (var link in links.Values)
+        {
+            // Streams the peer still holds for callers this node had before a restart end now.
+            link.SendHeartbeat(force: true);
+        }
+
+        relay._heartbeat = time.CreateTimer(_ => relay.Heartbeat(), null, channel.HeartbeatInterval, channel.HeartbeatInterval);
         return relay;
     }
 
@@ -120,6 +128,11 @@ public sealed class HttpRelay : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_heartbeat is not null)
+        {
+            await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         if (_exit is not null)
@@ -135,6 +148,15 @@ public sealed class HttpRelay : IAsyncDisposable
         _invoker?.Dispose();
         _metrics.Dispose();
         _stopping.Dispose();
+    }
+
+    // Quiet streams (an event stream with nothing to say) stay open: the channel carries the sign of life, not the caller's stream.
+    private void Heartbeat()
+    {
+        foreach (var link in _links.Values)
+        {
+            link.SendHeartbeat();
+        }
     }
 
     private Task RunLinkAsync(PeerLink link) =>

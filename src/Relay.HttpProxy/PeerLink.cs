@@ -28,6 +28,7 @@ internal sealed class PeerLink
     private readonly ConcurrentDictionary<Guid, byte> _recentResets = new();
     private long _malformedFrames;
     private long _unsupportedVersionFrames;
+    private int _listedStreams;
 
     public PeerLink(string peer, Layer1Node node, HttpChannelOptions options, ILogger logger)
     {
@@ -81,7 +82,40 @@ internal sealed class PeerLink
 
     public void Unregister(ExitExchange exchange) => _exits.TryRemove(new KeyValuePair<Guid, ExitExchange>(exchange.StreamId, exchange));
 
-    public bool HasExit(Guid streamId) => _exits.ContainsKey(streamId);
+    /// <summary>
+    /// Tells the peer which streams this node's callers hold open, when there are any, and once
+    /// more after the last has ended (and once at start), so the peer can end what is gone.
+    /// </summary>
+    public void SendHeartbeat(bool force = false)
+    {
+        const int PerFrame = 4096;
+        var open = _entries.Keys.ToList();
+        var wasListing = Interlocked.Exchange(ref _listedStreams, open.Count > 0 ? 1 : 0) == 1;
+        if (open.Count == 0 && !wasListing && !force)
+        {
+            return;
+        }
+
+        for (var start = 0; start == 0 || start < open.Count; start += PerFrame)
+        {
+            Post(Frame.Heartbeat(open.GetRange(start, Math.Min(PerFrame, open.Count - start))));
+        }
+    }
+
+    // The channel is ordered: a heartbeat arriving after a stream's head was sent after it, so a
+    // stream it does not list is no longer open on the caller's side (its caller went, or the node restarted).
+    private void EndStreamsNotListed(Frame heartbeat)
+    {
+        var listed = heartbeat.HeartbeatStreams().ToHashSet();
+        foreach (var exchange in _exits.Values)
+        {
+            if (!listed.Contains(exchange.StreamId))
+            {
+                HttpProxyLog.UnlistedStreamEnded(_logger, exchange.StreamId, Peer);
+                exchange.OnReset(ResetReason.CallerGone);
+            }
+        }
+    }
 
     /// <summary>Marks a message handled once <paramref name="after"/> has completed; failures are logged.</summary>
     public void MarkHandled(ReceivedMessage message, Task? after = null)
@@ -108,6 +142,13 @@ internal sealed class PeerLink
                     HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence);
                 }
 
+                MarkHandled(message);
+                continue;
+            }
+
+            if (frame.Type == FrameType.Heartbeat)
+            {
+                EndStreamsNotListed(frame);
                 MarkHandled(message);
                 continue;
             }
@@ -167,6 +208,7 @@ internal sealed class PeerLink
             MarkHandled(message);
             return;
         }
+
 
         switch (frame.Type)
         {

@@ -72,6 +72,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2207, LogLevel.Error, "{Peer} does not speak frame version {Version}; it speaks {Supported}. Upgrade one of the nodes")]
     public static partial void PeerSpeaksOtherVersions(ILogger logger, string peer, byte version, string supported);
 
+    [LoggerMessage(2208, LogLevel.Information, "Stream {StreamId}: {Peer}'s heartbeat no longer lists it; its caller is gone, ending it")]
+    public static partial void UnlistedStreamEnded(ILogger logger, Guid streamId, string peer);
+
     [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]
     public static partial void LinkFailed(ILogger logger, Exception exception, string peer);
 }

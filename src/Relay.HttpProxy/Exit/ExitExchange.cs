@@ -36,6 +36,7 @@ internal sealed class ExitExchange : IDisposable
 
     public ResetReason? AbortReason { get; private set; }
 
+
     /// <summary>
     /// Completes once the request head's record is durable: only then may the body's messages be marked
     /// handled, or a crash could leave a request whose head comes again but whose body does not.

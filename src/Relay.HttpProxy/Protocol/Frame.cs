@@ -109,12 +109,20 @@ internal readonly struct Frame
                 json = payload;
                 body = ReadOnlyMemory<byte>.Empty;
                 break;
+            case FrameType.Heartbeat:
+                if (payload.Length % 16 != 0)
+                {
+                    return false;
+                }
+
+                body = ReadOnlyMemory<byte>.Empty;
+                break;
         }
 
         long total = 0;
         if ((flags & FrameFlags.EndOfBody) != 0)
         {
-            if (type is FrameType.Credit or FrameType.Reset or FrameType.UnsupportedVersion || body.Length < TotalLength)
+            if (type is FrameType.Credit or FrameType.Reset or FrameType.UnsupportedVersion or FrameType.Heartbeat || body.Length < TotalLength)
             {
                 return false;
             }
@@ -141,6 +149,27 @@ internal readonly struct Frame
         streamId = message.Length >= HeaderLength ? new Guid(message.Slice(3, 16), bigEndian: true) : Guid.Empty;
         fromInitiator = message.Length >= HeaderLength && (message[2] & (byte)FrameFlags.FromInitiator) != 0;
         return message.Length >= HeaderLength;
+    }
+
+    /// <summary>The stream ids a heartbeat lists.</summary>
+    public IEnumerable<Guid> HeartbeatStreams()
+    {
+        for (var offset = 0; offset + 16 <= Payload.Length; offset += 16)
+        {
+            yield return new Guid(Payload.Span.Slice(offset, 16), bigEndian: true);
+        }
+    }
+
+    public static byte[] Heartbeat(IReadOnlyList<Guid> streams)
+    {
+        var frame = new byte[HeaderLength + (16 * streams.Count)];
+        WriteHeader(frame, FrameType.Heartbeat, FrameFlags.FromInitiator, Guid.Empty);
+        for (var i = 0; i < streams.Count; i++)
+        {
+            streams[i].TryWriteBytes(frame.AsSpan(HeaderLength + (16 * i), 16), bigEndian: true, out _);
+        }
+
+        return frame;
     }
 
     /// <summary>The answer to a frame of a version this node does not speak.</summary>

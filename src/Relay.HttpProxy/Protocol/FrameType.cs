@@ -23,4 +23,11 @@ internal enum FrameType : byte
     /// versions it speaks. Always written in version 1 framing, which every version reads.
     /// </summary>
     UnsupportedVersion = 6,
+
+    /// <summary>
+    /// From the caller's side, at intervals: the ids of every stream it still has open (16 bytes
+    /// each). Quiet streams stay open on both sides; one the caller's side no longer lists is
+    /// ended on the callee's side (the channel is ordered, so the list is never older than a head).
+    /// </summary>
+    Heartbeat = 7,
 }

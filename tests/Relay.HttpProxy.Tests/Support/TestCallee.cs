@@ -36,6 +36,15 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Headers of the last request per <c>X-Tag</c>.</summary>
     public ConcurrentDictionary<string, IHeaderDictionary> SeenHeaders { get; } = new();
 
+    /// <summary>Completes when a caller of <c>/events</c> goes away before the stream ends.</summary>
+    public TaskCompletionSource EventsAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Holds <c>/events?hold=1</c> after its first event until completed.</summary>
+    public TaskCompletionSource EventsReleased { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The <c>Last-Event-ID</c> each request to <c>/events</c> carried (empty when none).</summary>
+    public ConcurrentQueue<string> EventResumes { get; } = new();
+
     /// <summary>Completes when a request to <c>/hang</c> sees its connection closed by the relay.</summary>
     public TaskCompletionSource HangAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -168,6 +177,34 @@ internal sealed class TestCallee : IAsyncDisposable
         {
             await Task.Delay(int.Parse(context.Request.Query["ms"]!, CultureInfo.InvariantCulture), context.RequestAborted);
             return Results.Text("slow");
+        });
+
+        // Events: a text/event-stream of ?count= events with ids, each flushed on its own, resuming after Last-Event-ID.
+        app.MapGet("/events", async (HttpContext context) =>
+        {
+            var count = int.Parse(context.Request.Query["count"]!, CultureInfo.InvariantCulture);
+            var hold = context.Request.Query.ContainsKey("hold");
+            var lastId = context.Request.Headers["Last-Event-ID"].ToString();
+            EventResumes.Enqueue(lastId);
+            var next = lastId.Length > 0 ? int.Parse(lastId, CultureInfo.InvariantCulture) + 1 : 0;
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            try
+            {
+                for (var id = next; id < count; id++)
+                {
+                    await context.Response.WriteAsync($"id: {id}\ndata: event {id}\n\n", context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    if (hold && id == next)
+                    {
+                        await EventsReleased.Task.WaitAsync(context.RequestAborted);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                EventsAborted.TrySetResult();
+            }
         });
 
         // Gate: records the arrival, then answers once the test opens the gate.
