@@ -57,6 +57,19 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
                 sent += count;
             }
         });
+        // Events: ?count= events ?interval= ms apart, each carrying the Stopwatch timestamp at which it was written.
+        app.MapGet("/events", async (HttpContext context) =>
+        {
+            var count = int.Parse(context.Request.Query["count"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var interval = TimeSpan.FromMilliseconds(int.Parse(context.Request.Query["interval"]!, System.Globalization.CultureInfo.InvariantCulture));
+            context.Response.ContentType = "text/event-stream";
+            for (var id = 0; id < count; id++)
+            {
+                await context.Response.WriteAsync($"id: {id}\ndata: {System.Diagnostics.Stopwatch.GetTimestamp()}\n\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(interval, context.RequestAborted);
+            }
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BenchmarkCallee(app, address + "/");

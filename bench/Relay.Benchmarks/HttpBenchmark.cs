@@ -46,6 +46,11 @@ internal static class HttpBenchmark
             var directRate = await RequestsPerSecondAsync(client, callee.BaseUrl + "small", duration);
             output.WriteLine($"requests per second, {Concurrency} concurrent callers for {duration.TotalSeconds:F0} s: relay {relayRate:F0}, direct {directRate:F0}");
 
+            var eventCount = quick ? 200 : 1_000;
+            await EventLatenciesAsync(client, relay + "events?count=50&interval=5");
+            var events = await EventLatenciesAsync(client, relay + $"events?count={eventCount}&interval=5");
+            output.WriteLine($"event stream, {eventCount} events 5 ms apart: written by the callee to read by the caller p50 {Percentile(events, 0.5):F2} ms, p99 {Percentile(events, 0.99):F2} ms");
+
             var bulk = quick ? 256L << 20 : 1L << 30;
             var runs = quick ? 1 : 3;
             await UploadAsync(client, relay + "upload", 64L << 20);
@@ -72,6 +77,8 @@ internal static class HttpBenchmark
                 ["upload_mb_s"] = Math.Round(Median(uploads), 1),
                 ["download_mb_s"] = Math.Round(Median(downloads), 1),
                 ["peak_rss_mb"] = Math.Round(Math.Max(rssA, rssB), 1),
+                ["event_p50_ms"] = Math.Round(Percentile(events, 0.5), 3),
+                ["event_p99_ms"] = Math.Round(Percentile(events, 0.99), 3),
             };
             output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
@@ -100,6 +107,25 @@ internal static class HttpBenchmark
             response.EnsureSuccessStatusCode();
             await response.Content.ReadAsByteArrayAsync();
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return latencies;
+    }
+
+    // The callee is in this process, so its Stopwatch timestamps and ours are on one clock.
+    private static async Task<List<double>> EventLatenciesAsync(HttpClient client, string url)
+    {
+        var latencies = new List<double>();
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                var written = long.Parse(line.AsSpan(6), CultureInfo.InvariantCulture);
+                latencies.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            }
         }
 
         return latencies;
