@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Relay.HttpProxy.Async;
 using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Entry;
 using Relay.HttpProxy.Exit;
@@ -28,6 +29,8 @@ public sealed class HttpRelay : IAsyncDisposable
 
     private readonly HttpProxyMetrics _metrics;
     private ITimer? _heartbeat;
+    private AsyncRequests? _async;
+    private AsyncRequestStore? _asyncStore;
 
     private HttpRelay(
         Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger, HttpProxyMetrics metrics)
@@ -89,8 +92,23 @@ public sealed class HttpRelay : IAsyncDisposable
             }
         }
 
-        var entry = ingress is null ? null : new EntryForwarder(links, ingress, time, logger, metrics);
-        var relay = new HttpRelay(links, entry, exit, store, invoker, logger, metrics);
+        AsyncRequestStore? asyncStore = null;
+        AsyncRequests? asyncRequests = null;
+        EntryForwarder? entry = null;
+        if (ingress is not null)
+        {
+            asyncStore = AsyncRequestStore.Open(stateDirectory);
+            asyncRequests = new AsyncRequests(ingress, asyncStore, links, time, logger);
+            entry = new EntryForwarder(links, ingress, time, logger, metrics, asyncRequests);
+        }
+
+        var relay = new HttpRelay(links, entry, exit, store, invoker, logger, metrics) { _async = asyncRequests, _asyncStore = asyncStore };
+        if (asyncRequests is not null)
+        {
+            // Before the links run: responses to requests answered 202 before a restart must find their streams.
+            await asyncRequests.RecoverAsync().ConfigureAwait(false);
+        }
+
         if (exit is not null)
         {
             await exit.RecoverAsync(links).ConfigureAwait(false);
@@ -122,6 +140,14 @@ public sealed class HttpRelay : IAsyncDisposable
         return _entry.ForwardAsync(context);
     }
 
+    /// <summary><c>GET /relay/requests/{id}</c>: a request answered 202, pending or with its kept response.</summary>
+    public Task ServeAsyncResponseAsync(HttpContext context, string id) =>
+        _async is null ? throw new InvalidOperationException("This node has no ingress.") : _async.ServeAsync(context, id);
+
+    /// <summary>Requests answered 202 still waiting for their response, and callbacks being delivered.</summary>
+    public (int WaitingForResponse, int CallbacksBeingDelivered) GetAsyncStatus() =>
+        _async is null ? (0, 0) : (_async.WaitingForResponse, _async.CallbacksBeingDelivered);
+
     /// <summary>Streams in progress and malformed frames, per peer.</summary>
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
         [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];
@@ -138,6 +164,16 @@ public sealed class HttpRelay : IAsyncDisposable
         if (_exit is not null)
         {
             await _exit.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_async is not null)
+        {
+            await _async.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_asyncStore is not null)
+        {
+            await _asyncStore.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_store is not null)

@@ -11,6 +11,24 @@ public sealed class IngressOptions
     /// <summary>How long a caller's request is held waiting for the response head before a 504.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>How long a request answered 202 (<c>Prefer: respond-async</c> or <c>Relay-Callback</c>) may wait for its response before it is answered 504.</summary>
+    public TimeSpan AsyncDeadline { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a response to a request answered 202 is kept at <c>/relay/requests/{id}</c> after it arrived.</summary>
+    public TimeSpan AsyncResponseLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Base URLs a <c>Relay-Callback</c> may point under (same scheme, host and port, path under the base's). Empty: callbacks are refused.</summary>
+    public IList<string> AllowedCallbacks { get; } = [];
+
+    /// <summary>The wait before the second attempt to deliver a callback; it doubles (with jitter) after every failure.</summary>
+    public TimeSpan CallbackFirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two attempts to deliver a callback.</summary>
+    public TimeSpan CallbackMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long after the request a callback is still tried; then it is abandoned.</summary>
+    public TimeSpan CallbackGiveUpAfter { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>The largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024 * 1024;
 }

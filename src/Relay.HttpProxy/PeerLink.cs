@@ -250,14 +250,15 @@ internal sealed class PeerLink
             return;
         }
 
+        Task? kept = null;
         switch (frame.Type)
         {
             case FrameType.ResponseHead:
-                exchange.OnResponseHead(frame, JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.ResponseHead)
+                kept = exchange.OnResponseHead(message.Sequence, frame, JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.ResponseHead)
                     ?? throw new JsonException("The response head is null."));
                 break;
             case FrameType.Data:
-                exchange.OnResponseData(frame);
+                kept = exchange.OnResponseData(message.Sequence, frame);
                 break;
             case FrameType.Credit:
                 exchange.OnCredit(frame.CreditBytes);
@@ -270,7 +271,7 @@ internal sealed class PeerLink
                 break;
         }
 
-        MarkHandled(message);
+        MarkHandled(message, kept);
     }
 
     private void OnUnsupportedVersion(Frame frame)

@@ -73,6 +73,10 @@ internal static class StatusCommand
     {
         var state = age > Stale ? $"NOT RUNNING (last status {status.At:u})" : "running";
         output.WriteLine($"node {status.Node}: {state}; ingress {(status.Ingress ? "on" : "off")}, egress {(status.Egress ? "on" : "off")}");
+        if (status.Ingress)
+        {
+            output.WriteLine($"requests answered 202 waiting for their response: {status.AsyncRequestsWaiting}; callbacks being delivered: {status.CallbacksBeingDelivered}");
+        }
         foreach (var peer in status.Peers)
         {
             var rejected = peer.RejectedFiles.Count == 0 ? "none" : string.Join(", ", peer.RejectedFiles.Select(r => $"{r.Key} {r.Value}"));

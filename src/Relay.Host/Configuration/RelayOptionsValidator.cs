@@ -82,6 +82,16 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         require(ingress.Deadline > TimeSpan.Zero, "Ingress:Deadline", "must be positive");
         require(ingress.MaxRequestBodyBytes > 0, "Ingress:MaxRequestBodyBytes", "must be positive");
+        require(ingress.AsyncDeadline > TimeSpan.Zero, "Ingress:AsyncDeadline", "must be positive");
+        require(ingress.AsyncResponseLifetime > TimeSpan.Zero, "Ingress:AsyncResponseLifetime", "must be positive");
+        require(ingress.CallbackFirstRetryDelay > TimeSpan.Zero, "Ingress:CallbackFirstRetryDelay", "must be positive");
+        require(ingress.CallbackMaxRetryDelay >= ingress.CallbackFirstRetryDelay, "Ingress:CallbackMaxRetryDelay", "must be at least Relay:Ingress:CallbackFirstRetryDelay");
+        require(ingress.CallbackGiveUpAfter > TimeSpan.Zero, "Ingress:CallbackGiveUpAfter", "must be positive");
+        for (var i = 0; i < ingress.AllowedCallbacks.Count; i++)
+        {
+            require(IsHttpUrl(ingress.AllowedCallbacks[i]), $"Ingress:AllowedCallbacks:{i}", $"'{ingress.AllowedCallbacks[i]}' is not an absolute http or https URL");
+        }
+
         var prefixes = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ingress.Routes.Count; i++)
         {

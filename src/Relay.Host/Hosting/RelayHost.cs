@@ -51,6 +51,9 @@ public static class RelayHost
         app.MapGet("/relay/status", (HttpContext context) => node.IsRunning
             ? Results.Json(node.GetStatus(), StatusJsonContext.Default.NodeStatusDocument)
             : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node starting"));
+        app.MapGet("/relay/requests/{id}", (HttpContext context, string id) => node.IsRunning
+            ? node.Relay.ServeAsyncResponseAsync(context, id)
+            : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node starting").ExecuteAsync(context));
         app.MapFallback("{**path}", context => node.IsRunning
             ? node.Relay.ForwardAsync(context)
             : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node starting", detail: "The node is opening its channels; try again shortly.").ExecuteAsync(context));

@@ -110,12 +110,15 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 streams?.UnsupportedVersionFrames ?? 0,
                 streams?.PeerSupportedVersions);
         }).ToList();
+        var (waiting, callbacks) = _relay?.GetAsyncStatus() ?? (0, 0);
         return new NodeStatusDocument(
             NodeId,
             DateTimeOffset.UtcNow,
             _options.Ingress is not null,
             _options.Egress is not null,
             peers,
+            waiting,
+            callbacks,
             layer1.RejectedFromUnknownSenders.ToDictionary(r => r.Key.ToString(), r => r.Value));
     }
 

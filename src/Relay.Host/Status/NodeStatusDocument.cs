@@ -7,4 +7,6 @@ public sealed record NodeStatusDocument(
     bool Ingress,
     bool Egress,
     IReadOnlyList<PeerStatusDocument> Peers,
+    int AsyncRequestsWaiting,
+    int CallbacksBeingDelivered,
     IReadOnlyDictionary<string, long> RejectedFromUnknownSenders);

@@ -18,6 +18,15 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
+    [LoggerMessage(2010, LogLevel.Information, "Request {RequestId}: callback to {Url} delivered after {Attempts} attempt(s)")]
+    public static partial void CallbackDelivered(ILogger logger, Guid requestId, string url, int attempts);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Request {RequestId}: callback to {Url} failed (status {Status}); attempt {Attempt} in {Delay}")]
+    public static partial void CallbackRetrying(ILogger logger, Guid requestId, string url, int attempt, int status, TimeSpan delay);
+
+    [LoggerMessage(2012, LogLevel.Error, "Request {RequestId}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
+    public static partial void CallbackAbandoned(ILogger logger, Guid requestId, string url, int attempts, TimeSpan giveUpAfter);
+
     [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId}: {Method} {Target} answered {Status}")]
     public static partial void RequestServed(ILogger logger, Guid streamId, string method, string target, int status);
 

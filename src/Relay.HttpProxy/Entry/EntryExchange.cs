@@ -33,7 +33,50 @@ internal sealed class EntryExchange : IDisposable
     /// <summary>Credit for the request body.</summary>
     public CreditWindow UploadWindow { get; }
 
-    public void OnResponseHead(Frame frame, ResponseHead head)
+    /// <summary>Set for a request answered 202: the response goes into the kept file instead of to a waiting caller.</summary>
+    public Async.AsyncResponseSink? Sink { get; set; }
+
+    /// <summary>Why the exchange ended early, or null.</summary>
+    public StreamResetException? Failure { get; private set; }
+
+    /// <summary>Takes the response head; returns what marking its message must wait for, or null.</summary>
+    public Task? OnResponseHead(long sequence, Frame frame, ResponseHead head)
+    {
+        if (Sink is { } sink)
+        {
+            var kept = sink.OnHead(sequence, frame, head);
+            GrantKept(frame);
+            return kept;
+        }
+
+        OnResponseHead(frame, head);
+        return null;
+    }
+
+    /// <summary>Takes response body bytes; returns what marking their message must wait for, or null.</summary>
+    public Task? OnResponseData(long sequence, Frame frame)
+    {
+        if (Sink is { } sink)
+        {
+            var kept = sink.OnData(sequence, frame);
+            GrantKept(frame);
+            return kept;
+        }
+
+        OnResponseData(frame);
+        return null;
+    }
+
+    private void GrantKept(Frame frame)
+    {
+        // Kept bytes are consumed bytes: the far side may send as many more.
+        if (!frame.Body.IsEmpty && !frame.EndOfBody)
+        {
+            _link.Post(Frame.Credit(StreamId, fromInitiator: true, frame.Body.Length));
+        }
+    }
+
+    private void OnResponseHead(Frame frame, ResponseHead head)
     {
         if (Interlocked.Exchange(ref _headReceived, 1) != 0)
         {
@@ -51,7 +94,7 @@ internal sealed class EntryExchange : IDisposable
         _response.TrySetResult(head);
     }
 
-    public void OnResponseData(Frame frame)
+    private void OnResponseData(Frame frame)
     {
         if (Volatile.Read(ref _headReceived) == 0 || !_responseBody.TryAppend(frame))
         {
@@ -73,6 +116,14 @@ internal sealed class EntryExchange : IDisposable
     /// <summary>Ends the exchange locally: waiters and readers fail with <paramref name="failure"/>.</summary>
     public void Fail(StreamResetException failure)
     {
+        Failure ??= failure;
+        if (Sink is { } sink)
+        {
+            sink.Fail(failure is UnsupportedVersionException unsupported
+                ? Problems.RelayProblem.UnsupportedVersion(unsupported.Peer, unsupported.SupportedVersions)
+                : Problems.RelayProblem.StreamReset(failure.Reason));
+        }
+
         _response.TrySetException(failure);
         _responseBody.Fail(failure);
         UploadWindow.Fail(failure);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Relay.HttpProxy.Async;
 using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Http;
 using Relay.HttpProxy.Problems;
@@ -39,8 +40,11 @@ internal sealed class EntryForwarder
     private readonly ILogger _logger;
     private readonly HttpProxyMetrics _metrics;
 
-    public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
+    private readonly AsyncRequests _async;
+
+    public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, AsyncRequests asyncRequests)
     {
+        _async = asyncRequests;
         _metrics = metrics;
         _links = links;
         _options = options;
@@ -71,7 +75,20 @@ internal sealed class EntryForwarder
             sizeFeature.MaxRequestBodySize = null;
         }
 
+        var (mode, callbackUrl) = AsyncRequests.ModeOf(request);
+        if (mode == AsyncMode.Callback && !_async.IsCallbackAllowed(callbackUrl!))
+        {
+            await RelayProblem.WriteAsync(context, RelayProblem.CallbackNotAllowed(callbackUrl!)).ConfigureAwait(false);
+            return;
+        }
+
         var link = _links[route.Peer];
+        if (mode is { } answerLater)
+        {
+            await ForwardAndAnswerLaterAsync(context, route, target, link, answerLater, callbackUrl).ConfigureAwait(false);
+            return;
+        }
+
         var started = _time.GetTimestamp();
         var streamId = Guid.CreateVersion7();
         using var exchange = new EntryExchange(streamId, link);
@@ -81,7 +98,7 @@ internal sealed class EntryForwarder
         try
         {
             var deadline = route.Deadline ?? _options.Deadline;
-            var accepted = await SendHeadAsync(context, route, target, exchange, link, deadline, context.RequestAborted).ConfigureAwait(false);
+            var accepted = await SendHeadAsync(context, route, target, exchange, link, deadline, [], context.RequestAborted).ConfigureAwait(false);
             if (accepted is null)
             {
                 return;
@@ -144,15 +161,58 @@ internal sealed class EntryForwarder
         }
     }
 
+    /// <summary>
+    /// <c>Prefer: respond-async</c> or <c>Relay-Callback</c>: the request goes out as any other, the
+    /// caller is answered 202 once the whole of it is accepted, and the response is kept as it comes.
+    /// </summary>
+    private async Task ForwardAndAnswerLaterAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link, AsyncMode mode, string? callbackUrl)
+    {
+        var id = Guid.CreateVersion7();
+        var exchange = await _async.BeginAsync(id, link, mode, callbackUrl).ConfigureAwait(false);
+
+        // These are for this node; the callee would take them as its own instructions.
+        var accepted = await SendHeadAsync(
+            context, route, target, exchange, link, _options.AsyncDeadline, [AsyncRequests.CallbackHeader, "Prefer"], context.RequestAborted).ConfigureAwait(false);
+        if (accepted is null)
+        {
+            exchange.Fail(new StreamResetException(ResetReason.CallerGone, "The caller went away before its request was accepted."));
+            return;
+        }
+
+        HttpProxyLog.RequestAccepted(_logger, id, context.Request.Method, target, route.Peer);
+        if (!accepted.Value.Complete)
+        {
+            await UploadAsync(context, exchange, link, accepted.Value, context.RequestAborted).ConfigureAwait(false);
+            if (exchange.Failure is { } failure)
+            {
+                if (failure.Reason == ResetReason.BodyTooLarge)
+                {
+                    await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
+        await AsyncRequests.AnswerAcceptedAsync(context, id, mode).ConfigureAwait(false);
+    }
+
     private static async Task<AcceptedRequest?> SendHeadAsync(
-        HttpContext context, IngressRouteOptions route, string target, EntryExchange exchange, PeerLink link, TimeSpan deadline, CancellationToken cancellationToken)
+        HttpContext context,
+        IngressRouteOptions route,
+        string target,
+        EntryExchange exchange,
+        PeerLink link,
+        TimeSpan deadline,
+        string[] withoutHeaders,
+        CancellationToken cancellationToken)
     {
         var request = context.Request;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
         var head = new RequestHead(
             request.Method,
             target,
-            HeaderRules.Flatten(request.Headers, request.Headers.Connection, HeaderNames.Host),
+            HeaderRules.Flatten(request.Headers, request.Headers.Connection, [HeaderNames.Host, .. withoutHeaders]),
             request.ContentLength,
             hasBody,
             (long)deadline.TotalMilliseconds,

@@ -40,13 +40,13 @@ internal static class HeaderRules
         || (connectionListed?.Contains(name) ?? false);
 
     /// <summary>Flattens headers into name, value, name, value… without the excluded ones and <paramref name="alsoExclude"/>.</summary>
-    public static string[] Flatten(IEnumerable<KeyValuePair<string, StringValues>> headers, StringValues connection, string? alsoExclude = null)
+    public static string[] Flatten(IEnumerable<KeyValuePair<string, StringValues>> headers, StringValues connection, params string[] alsoExclude)
     {
         var listed = ConnectionListed(connection);
         var flat = new List<string>();
         foreach (var (name, values) in headers)
         {
-            if (IsExcluded(name, listed) || string.Equals(name, alsoExclude, StringComparison.OrdinalIgnoreCase))
+            if (IsExcluded(name, listed) || alsoExclude.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 continue;
             }

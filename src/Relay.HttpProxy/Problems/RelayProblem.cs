@@ -58,6 +58,12 @@ internal static class RelayProblem
         return problem;
     }
 
+    public static ProblemDetails CallbackNotAllowed(string url) =>
+        Create(StatusCodes.Status403Forbidden, "callback-not-allowed", "Callback not allowed", $"Relay-Callback '{url}' is not an absolute http(s) URL under one of the ingress's allowed callbacks.");
+
+    public static ProblemDetails UnknownRequest(string id) =>
+        Create(StatusCodes.Status404NotFound, "unknown-request", "No such request", $"No request '{id}' is kept here: it never was, or its response has expired.");
+
     public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
 
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem)

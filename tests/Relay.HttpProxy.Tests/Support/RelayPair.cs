@@ -98,6 +98,16 @@ internal sealed class RelayPair : IAsyncDisposable
         return relay;
     }
 
+    /// <summary>Stops site-a cleanly and starts it again on the same state and port.</summary>
+    public async Task RestartAAsync()
+    {
+        await _a!.StopAsync();
+        _a.Dispose();
+        OptionsA.Ingress!.Urls = Ingress.GetLeftPart(UriPartial.Authority);
+        _a = RelayHost.Build(OptionsA, new ConfigurationBuilder().Build(), Logging);
+        await _a.StartAsync();
+    }
+
     /// <summary>Stops site-b cleanly and starts it again on the same state.</summary>
     public async Task RestartBAsync()
     {

@@ -45,6 +45,18 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>The <c>Last-Event-ID</c> each request to <c>/events</c> carried (empty when none).</summary>
     public ConcurrentQueue<string> EventResumes { get; } = new();
 
+    /// <summary>Attempts at <c>/callback/{name}</c>, failed ones included.</summary>
+    public ConcurrentDictionary<string, int> CallbackAttempts { get; } = new();
+
+    /// <summary>Names whose callbacks are refused (500) until removed.</summary>
+    public ConcurrentDictionary<string, bool> CallbacksRefused { get; } = new();
+
+    /// <summary>Accepted callbacks: headers and body, per name.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource<(IHeaderDictionary Headers, byte[] Body)>> Callbacks { get; } = new();
+
+    public Task<(IHeaderDictionary Headers, byte[] Body)> CallbackTo(string name) =>
+        Callbacks.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>Completes when a request to <c>/hang</c> sees its connection closed by the relay.</summary>
     public TaskCompletionSource HangAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -205,6 +217,23 @@ internal sealed class TestCallee : IAsyncDisposable
             {
                 EventsAborted.TrySetResult();
             }
+        });
+
+        // Callback receiver: refuses the first ?fail= attempts (and all while the name is in CallbacksRefused), then keeps what came.
+        app.MapPost("/callback/{name}", async (HttpContext context, string name) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            var attempt = CallbackAttempts.AddOrUpdate(name, 1, (_, count) => count + 1);
+            var fail = int.TryParse(context.Request.Query["fail"], CultureInfo.InvariantCulture, out var failures) ? failures : 0;
+            if (attempt <= fail || CallbacksRefused.ContainsKey(name))
+            {
+                return Results.StatusCode(500);
+            }
+
+            Callbacks.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously))
+                .TrySetResult((new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)), body.ToArray()));
+            return Results.Ok();
         });
 
         // Gate: records the arrival, then answers once the test opens the gate.
