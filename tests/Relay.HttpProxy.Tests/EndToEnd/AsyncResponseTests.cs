@@ -9,15 +9,7 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 [Collection(nameof(HeavyTests))]
 public sealed class AsyncResponseTests : IAsyncLifetime, IDisposable
 {
-    private static readonly FaultProfile Faulty = new()
-    {
-        Loss = 0.15,
-        Duplicate = 0.10,
-        Truncate = 0.05,
-        Corrupt = 0.05,
-        MaxDelay = TimeSpan.FromMilliseconds(30),
-        Seed = 61,
-    };
+    private static readonly FaultProfile Faulty = HostileFolder.Profile(61);
 
     private readonly TemporaryFolder _folder = new();
     private TestCallee _callee = null!;

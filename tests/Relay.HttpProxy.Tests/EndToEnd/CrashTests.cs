@@ -19,15 +19,7 @@ public sealed class CrashTests
 {
     private const int Requests = 240;
 
-    private static readonly FaultProfile Faulty = new()
-    {
-        Loss = 0.15,
-        Duplicate = 0.10,
-        Truncate = 0.05,
-        Corrupt = 0.05,
-        MaxDelay = TimeSpan.FromMilliseconds(30),
-        Seed = 21,
-    };
+    private static readonly FaultProfile Faulty = HostileFolder.Profile(21);
 
     [Fact]
     public async Task KillingEachNodeMidLoad_LosesNothing_AndNoRequestIsServedTwice()

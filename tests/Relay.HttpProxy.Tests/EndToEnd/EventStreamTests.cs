@@ -7,15 +7,7 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 /// <summary>Server-sent events through a faulty folder: event by event, resumable, cancelled with the caller.</summary>
 public sealed class EventStreamTests : IAsyncLifetime, IDisposable
 {
-    private static readonly FaultProfile Faulty = new()
-    {
-        Loss = 0.15,
-        Duplicate = 0.10,
-        Truncate = 0.05,
-        Corrupt = 0.05,
-        MaxDelay = TimeSpan.FromMilliseconds(30),
-        Seed = 44,
-    };
+    private static readonly FaultProfile Faulty = HostileFolder.Profile(44);
 
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(200);
 

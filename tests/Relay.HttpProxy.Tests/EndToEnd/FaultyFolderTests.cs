@@ -13,15 +13,7 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 [Collection(nameof(HeavyTests))]
 public sealed class FaultyFolderTests : IAsyncLifetime, IDisposable
 {
-    private static readonly FaultProfile Faulty = new FaultProfile()
-    {
-        Loss = 0.15,
-        Duplicate = 0.10,
-        Truncate = 0.05,
-        Corrupt = 0.05,
-        MaxDelay = TimeSpan.FromMilliseconds(30),
-        Seed = 15,
-    };
+    private static readonly FaultProfile Faulty = HostileFolder.Profile(15);
 
     private readonly TemporaryFolder _folder = new();
     private TestCallee _callee = null!;

@@ -19,6 +19,8 @@ public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
 {
     private const byte FutureVersion = 2;
 
+    private static readonly FaultProfile Faulty = HostileFolder.Profile(72);
+
     private readonly TemporaryFolder _folder = new();
     private readonly NodeKeyPair _future = NodeKeyPair.Generate("site-c");
     private TestCallee _callee = null!;
@@ -31,7 +33,7 @@ public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
         _future.Save(new FileSystem(), keys);
         var futurePublic = Path.Combine(keys, "site-c.public.json");
         _callee = await TestCallee.StartAsync();
-        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, FaultProfile.Lossless, a =>
+        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, Faulty, a =>
         {
             a.Peers.Add(new PeerOptions { Id = "site-c", PublicKeyFile = futurePublic });
             a.Ingress!.Routes.Add(new IngressRouteOptions { PathPrefix = "/future/", Peer = "site-c", Target = _callee.BaseUrl });
