@@ -13,4 +13,5 @@ internal sealed record AsyncRequest(
     DateTimeOffset Created,
     DateTimeOffset? Completed,
     CallbackState Callback,
-    int CallbackAttempts);
+    int CallbackAttempts,
+    bool Accepted);

@@ -12,7 +12,7 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
 {
     public const string FileName = "relay-async.db";
 
-    private const string Columns = "id, peer, mode, callback_url, state, status, head, declared_length, created, completed, callback_state, callback_attempts";
+    private const string Columns = "id, peer, mode, callback_url, state, status, head, declared_length, created, completed, callback_state, callback_attempts, accepted";
 
     private readonly GroupCommitDatabase _database;
 
@@ -32,7 +32,7 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             CREATE TABLE IF NOT EXISTS async_request (
                 id BLOB PRIMARY KEY, peer TEXT NOT NULL, mode INTEGER NOT NULL, callback_url TEXT, state INTEGER NOT NULL,
                 status INTEGER, head BLOB, declared_length INTEGER, created INTEGER NOT NULL, completed INTEGER,
-                callback_state INTEGER NOT NULL, callback_attempts INTEGER NOT NULL DEFAULT 0);
+                callback_state INTEGER NOT NULL, callback_attempts INTEGER NOT NULL DEFAULT 0, accepted INTEGER NOT NULL DEFAULT 0);
             """);
         return new AsyncRequestStore(database, bodies);
     }
@@ -49,6 +49,10 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             ("$state", (int)AsyncState.Pending),
             ("$now", now.ToUnixTimeMilliseconds()),
             ("$callback", (int)(mode == AsyncMode.Callback ? CallbackState.Pending : CallbackState.None)));
+
+    /// <summary>The whole request has gone: from now on the caller is told 202 and the response is owed to it.</summary>
+    public Task AcceptedAsync(Guid id) =>
+        Execute("UPDATE async_request SET accepted = 1 WHERE id = $id", ("$id", id.ToByteArray()));
 
     public Task ReceivingAsync(Guid id, int status, byte[] headJson) =>
         Execute(
@@ -145,7 +149,8 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
             reader.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
             (CallbackState)reader.GetInt32(10),
-            reader.GetInt32(11));
+            reader.GetInt32(11),
+            reader.GetInt64(12) != 0);
 
     private Task<int> Execute(string sql, params (string, object?)[] parameters) =>
         _database.RunAsync(database =>

@@ -99,9 +99,18 @@ internal sealed class AsyncRequests : IAsyncDisposable
         {
             if (request.State is AsyncState.Pending or AsyncState.Receiving)
             {
-                if (_links.TryGetValue(request.Peer, out var link))
+                if (!_links.TryGetValue(request.Peer, out var link))
                 {
-                    Register(request.Id, link, request.Created);
+                    continue;
+                }
+
+                var exchange = Register(request.Id, link, request.Created);
+                if (!request.Accepted)
+                {
+                    // The node stopped while the request body was still coming: the caller never got its 202,
+                    // and the far side holds half a request. End both.
+                    link.Post(Frame.Reset(request.Id, fromInitiator: true, ResetReason.CallerGone));
+                    await exchange.Sink!.Fail(RelayProblem.StreamReset(ResetReason.NodeRestarted)).ConfigureAwait(false);
                 }
             }
             else if (request.Callback == CallbackState.Pending)
@@ -111,9 +120,10 @@ internal sealed class AsyncRequests : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers the caller at once: 202, where to look, and what was applied.</summary>
-    public static async Task AnswerAcceptedAsync(HttpContext context, Guid id, AsyncMode mode)
+    /// <summary>Records that the whole request has gone, then answers the caller: 202, where to look, and what was applied.</summary>
+    public async Task AnswerAcceptedAsync(HttpContext context, Guid id, AsyncMode mode)
     {
+        await _store.AcceptedAsync(id).ConfigureAwait(false);
         var response = context.Response;
         var location = LocationPrefix + id.ToString("N");
         response.StatusCode = StatusCodes.Status202Accepted;
@@ -251,6 +261,13 @@ internal sealed class AsyncRequests : IAsyncDisposable
         var request = await _store.FindAsync(id).ConfigureAwait(false);
         if (request is not { Mode: AsyncMode.Callback, Callback: CallbackState.Pending, CallbackUrl: { } url })
         {
+            return;
+        }
+
+        if (!request.Accepted)
+        {
+            // The caller was never told 202 (its request did not arrive whole): it expects no callback.
+            await _store.CallbackEndedAsync(id, CallbackState.Abandoned).ConfigureAwait(false);
             return;
         }
 

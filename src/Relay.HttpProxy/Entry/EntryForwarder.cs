@@ -194,7 +194,7 @@ internal sealed class EntryForwarder
             }
         }
 
-        await AsyncRequests.AnswerAcceptedAsync(context, id, mode).ConfigureAwait(false);
+        await _async.AnswerAcceptedAsync(context, id, mode).ConfigureAwait(false);
     }
 
     private static async Task<AcceptedRequest?> SendHeadAsync(
