@@ -88,7 +88,6 @@ internal sealed class PeerLink
     /// </summary>
     public void SendHeartbeat(bool force = false)
     {
-        const int PerFrame = 4096;
         var open = _entries.Keys.ToList();
         var wasListing = Interlocked.Exchange(ref _listedStreams, open.Count > 0 ? 1 : 0) == 1;
         if (open.Count == 0 && !wasListing && !force)
@@ -96,10 +95,8 @@ internal sealed class PeerLink
             return;
         }
 
-        for (var start = 0; start == 0 || start < open.Count; start += PerFrame)
-        {
-            Post(Frame.Heartbeat(open.GetRange(start, Math.Min(PerFrame, open.Count - start))));
-        }
+        // One frame, however many streams (16 bytes each): the peer ends whatever it does not list.
+        Post(Frame.Heartbeat(open));
     }
 
     // The channel is ordered: a heartbeat arriving after a stream's head was sent after it, so a
