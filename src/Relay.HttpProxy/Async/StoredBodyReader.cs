@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
 
@@ -16,8 +15,7 @@ internal sealed class StoredBodyReader : Stream
     private int _chunkLength;
     private int _offset;
     private bool _brotli;
-    private BrotliDecoder _decoder;
-    private bool _decoderUsed;
+    private readonly ChunkDecoder _decoder = new();
     private long _decoded;
 
     public StoredBodyReader(string path, long? declaredLength)
@@ -51,14 +49,11 @@ internal sealed class StoredBodyReader : Stream
         {
             if (_offset == _chunkLength)
             {
-                if (_decoderUsed)
+                var pending = _decoder.Drain(buffer.Span);
+                if (pending > 0)
                 {
-                    _decoder.Decompress(ReadOnlySpan<byte>.Empty, buffer.Span, out _, out var pending);
-                    if (pending > 0)
-                    {
-                        _decoded += pending;
-                        return pending;
-                    }
+                    _decoded += pending;
+                    return pending;
                 }
 
                 if (!await NextChunkAsync(cancellationToken).ConfigureAwait(false))
@@ -72,29 +67,8 @@ internal sealed class StoredBodyReader : Stream
                 }
             }
 
-            int written;
-            if (_brotli)
-            {
-                if (!_decoderUsed)
-                {
-                    _decoder = new BrotliDecoder();
-                    _decoderUsed = true;
-                }
-
-                var status = _decoder.Decompress(_chunk.AsSpan(_offset, _chunkLength - _offset), buffer.Span, out var consumed, out written);
-                if (status == OperationStatus.InvalidData)
-                {
-                    throw new StreamResetException(ResetReason.ProtocolViolation, "The kept body's Brotli data is invalid.");
-                }
-
-                _offset += consumed;
-            }
-            else
-            {
-                written = Math.Min(buffer.Length, _chunkLength - _offset);
-                _chunk.AsSpan(_offset, written).CopyTo(buffer.Span);
-                _offset += written;
-            }
+            var written = _decoder.Decode(_chunk.AsSpan(_offset, _chunkLength - _offset), _brotli, buffer.Span, out var consumed, out _);
+            _offset += consumed;
 
             if (written > 0)
             {
@@ -124,11 +98,7 @@ internal sealed class StoredBodyReader : Stream
         if (disposing)
         {
             _file.Dispose();
-            if (_decoderUsed)
-            {
-                _decoder.Dispose();
-                _decoderUsed = false;
-            }
+            _decoder.Dispose();
 
             if (_chunk.Length > 0)
             {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.Threading.Channels;
 using Relay.HttpProxy.Protocol;
 
@@ -26,7 +25,7 @@ internal sealed class InboundBody : Stream
     private int _offset;
     private long _decoded;
     private bool? _brotli;
-    private BrotliDecoder _decoder;
+    private readonly ChunkDecoder _decoder = new();
     private bool _finished;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -126,14 +125,11 @@ internal sealed class InboundBody : Stream
             if (_current.Data is null)
             {
                 // Output the decoder still holds comes before the next piece (or the end).
-                if (_brotli == true)
+                var pending = _decoder.Drain(buffer.Span);
+                if (pending > 0)
                 {
-                    _decoder.Decompress(ReadOnlySpan<byte>.Empty, buffer.Span, out _, out var pending);
-                    if (pending > 0)
-                    {
-                        _decoded += pending;
-                        return pending;
-                    }
+                    _decoded += pending;
+                    return pending;
                 }
 
                 if (!_pieces.Reader.TryRead(out _current))
@@ -161,42 +157,15 @@ internal sealed class InboundBody : Stream
                     return 0;
                 }
 
-                if (_brotli is null)
-                {
-                    _brotli = _current.Brotli;
-                    if (_current.Brotli)
-                    {
-                        _decoder = new BrotliDecoder();
-                    }
-                }
-                else if (_brotli != _current.Brotli)
+                _brotli ??= _current.Brotli;
+                if (_brotli != _current.Brotli)
                 {
                     throw new StreamResetException(ResetReason.ProtocolViolation, "The body switched encoding midway.");
                 }
             }
 
             var source = _current.Data.AsSpan(_offset, _current.Length - _offset);
-            int consumed;
-            int written;
-            var drained = true;
-            if (_current.Brotli)
-            {
-                var status = _decoder.Decompress(source, buffer.Span, out consumed, out written);
-                if (status == OperationStatus.InvalidData)
-                {
-                    throw new StreamResetException(ResetReason.ProtocolViolation, "The body's Brotli data is invalid.");
-                }
-
-                // The decoder may have taken all the input yet hold output back for want of room.
-                drained = status != OperationStatus.DestinationTooSmall;
-            }
-            else
-            {
-                written = Math.Min(source.Length, buffer.Length);
-                source[..written].CopyTo(buffer.Span);
-                consumed = written;
-            }
-
+            var written = _decoder.Decode(source, _current.Brotli, buffer.Span, out var consumed, out var drained);
             _offset += consumed;
             if (_offset == _current.Length && drained)
             {
@@ -247,11 +216,7 @@ internal sealed class InboundBody : Stream
                 }
             }
 
-            if (_brotli == true)
-            {
-                _decoder.Dispose();
-                _brotli = false;
-            }
+            _decoder.Dispose();
         }
 
         base.Dispose(disposing);
