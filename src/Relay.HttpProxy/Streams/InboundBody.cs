@@ -41,9 +41,6 @@ internal sealed class InboundBody : Stream
     /// <summary>Completes when the reader has read the whole body.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Decoded bytes read so far.</summary>
-    public long BytesRead => _decoded;
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
