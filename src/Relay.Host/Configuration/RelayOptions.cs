@@ -22,4 +22,7 @@ public sealed class RelayOptions
     public EgressOptions? Egress { get; set; }
 
     public HttpChannelOptions Http { get; set; } = new();
+
+    /// <summary>The operator's listener; off unless <see cref="AdminOptions.Urls"/> is set.</summary>
+    public AdminOptions Admin { get; set; } = new();
 }

@@ -23,7 +23,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         Require(NodeId.IsValid(options.Node.Id), "Node:Id", $"'{options.Node.Id}' is not a valid node id: {NodeId.Rule}");
         Require(!string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", "is required");
-        Require(string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile) || File.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' does not exist (create it with relay keygen)");
+        Require(string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile) || File.Exists(options.Node.PrivateKeyFile) || Directory.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' does not exist (create it with relay keygen)");
+        Require(!Directory.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' is a folder, not a key file");
         Require(!string.IsNullOrWhiteSpace(options.Node.StateDirectory), "Node:StateDirectory", "is required");
 
         Require(options.Peers.Count > 0, "Peers", "must list at least one peer");
@@ -34,7 +35,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(NodeId.IsValid(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is not a valid node id: {NodeId.Rule}");
             Require(peer.Id != options.Node.Id, $"Peers:{i}:Id", "is this node's own id");
             Require(peerIds.Add(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is listed twice");
-            Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile) && File.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
+            Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile) && (File.Exists(peer.PublicKeyFile) || Directory.Exists(peer.PublicKeyFile)), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
+            Require(!Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' is a folder, not a key file");
         }
 
         var exchange = new Layer1OptionsValidator().Validate(null, options.Exchange);
@@ -60,6 +62,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(egress.IdempotencyKeyLifetime > TimeSpan.Zero, "Egress:IdempotencyKeyLifetime", "must be positive");
             Require(egress.MaxStoredResponseBytes >= 0, "Egress:MaxStoredResponseBytes", "must not be negative");
         }
+
+        ValidateAdmin(options.Admin, Require);
 
         var http = options.Http;
         Require(http.ChunkBytes is >= 4096 and <= 4 * 1024 * 1024, "Http:ChunkBytes", "must be between 4096 and 4194304");
@@ -104,6 +108,16 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             require(peerIds.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is not one of Relay:Peers");
             require(IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
+        }
+    }
+
+    private static void ValidateAdmin(AdminOptions admin, Action<bool, string, string> require)
+    {
+        foreach (var url in Hosting.ListenAddresses.Split(admin.Urls))
+        {
+            require(IsHttpUrl(url), "Admin:Urls", $"'{url}' is not an absolute http or https URL");
+            require(admin.AllowRemote || !IsHttpUrl(url) || Hosting.ListenAddresses.IsLoopback(url), "Admin:Urls",
+                $"'{url}' is not a loopback address; the admin listener shows node and peer ids and counters, so it binds to 127.0.0.1, [::1] or localhost unless Relay:Admin:AllowRemote is true");
         }
     }
 

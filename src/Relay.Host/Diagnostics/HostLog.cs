@@ -13,4 +13,7 @@ internal static partial class HostLog
 
     [LoggerMessage(3002, LogLevel.Warning, "Writing the status file failed")]
     public static partial void StatusWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3060, LogLevel.Information, "Admin listener on {Addresses}")]
+    public static partial void AdminListening(ILogger logger, string addresses);
 }

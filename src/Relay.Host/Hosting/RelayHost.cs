@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.IO.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +17,11 @@ namespace Relay.Host.Hosting;
 /// </summary>
 public static class RelayHost
 {
-    public static IHost Build(RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="options">The node's validated options.</param>
+    /// <param name="configuration">The configuration they came from (logging settings).</param>
+    /// <param name="configureLogging">Log providers; a single-line console when null.</param>
+    /// <param name="keyring">The node's keys, when already loaded (by <c>relay run</c>'s start-up checks); loaded from the options' files when null.</param>
+    public static IHost Build(RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder>? configureLogging = null, NodeKeyring? keyring = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         configureLogging ??= logging => logging.AddSimpleConsole(console =>
@@ -29,12 +33,12 @@ public static class RelayHost
         if (options.Ingress is not { } ingress)
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            Configure(builder.Configuration, builder.Logging, builder.Services, options, configuration, configureLogging);
+            Configure(builder.Configuration, builder.Logging, builder.Services, options, configuration, configureLogging, keyring);
             return builder.Build();
         }
 
         var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        Configure(web.Configuration, web.Logging, web.Services, options, configuration, configureLogging);
+        Configure(web.Configuration, web.Logging, web.Services, options, configuration, configureLogging, keyring);
         web.Services.AddRoutingCore();
         web.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -45,12 +49,8 @@ public static class RelayHost
         var app = web.Build();
         var node = app.Services.GetRequiredService<RelayNode>();
         app.UseRouting();
-        app.MapGet("/relay/health", (HttpContext context) => node.IsRunning
-            ? Results.Json(new HealthDocument("up", node.NodeId), StatusJsonContext.Default.HealthDocument)
-            : Results.Json(new HealthDocument("starting", node.NodeId), StatusJsonContext.Default.HealthDocument, statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/relay/status", (HttpContext context) => node.IsRunning
-            ? Results.Json(node.GetStatus(), StatusJsonContext.Default.NodeStatusDocument)
-            : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node starting"));
+        // Callers' port: relayed routes, health and async responses only; status is on the admin listener.
+        app.MapGet("/relay/health", (HttpContext context) => Health(node));
         app.MapGet("/relay/requests/{id}", (HttpContext context, string id) => node.IsRunning
             ? node.Relay.ServeAsyncResponseAsync(context, id)
             : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Node starting").ExecuteAsync(context));
@@ -60,8 +60,19 @@ public static class RelayHost
         return app;
     }
 
+    /// <summary>The answer of <c>GET /relay/health</c>, on the ingress and the admin listener alike.</summary>
+    internal static IResult Health(RelayNode node) => node.IsRunning
+        ? Results.Json(new HealthDocument("up", node.NodeId), StatusJsonContext.Default.HealthDocument)
+        : Results.Json(new HealthDocument("starting", node.NodeId), StatusJsonContext.Default.HealthDocument, statusCode: StatusCodes.Status503ServiceUnavailable);
+
     private static void Configure(
-        IConfigurationManager target, ILoggingBuilder logging, IServiceCollection services, RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder> configureLogging)
+        IConfigurationManager target,
+        ILoggingBuilder logging,
+        IServiceCollection services,
+        RelayOptions options,
+        IConfiguration configuration,
+        Action<ILoggingBuilder> configureLogging,
+        NodeKeyring? keyring)
     {
         // Copied rather than chained: the host writes settings (such as its URLs) into its configuration.
         target.AddInMemoryCollection(configuration.AsEnumerable());
@@ -72,7 +83,13 @@ public static class RelayHost
         configureLogging(logging);
         services.AddMetrics();
         services.AddSingleton(options);
+        services.AddSingleton(_ => keyring ?? NodeKeyring.Load(options, new FileSystem()));
         services.AddSingleton<RelayNode>();
         services.AddHostedService(provider => provider.GetRequiredService<RelayNode>());
+        if (ListenAddresses.Split(options.Admin.Urls).Length > 0)
+        {
+            services.AddSingleton<AdminListener>();
+            services.AddHostedService(provider => provider.GetRequiredService<AdminListener>());
+        }
     }
 }

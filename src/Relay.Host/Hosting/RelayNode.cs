@@ -1,4 +1,3 @@
-using System.IO.Abstractions;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +6,6 @@ using Relay.Host.Diagnostics;
 using Relay.Host.Status;
 using Relay.HttpProxy;
 using Relay.Layer1;
-using Relay.Layer1.Identity;
 
 namespace Relay.Host.Hosting;
 
@@ -27,9 +25,12 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     private HttpRelay? _relay;
     private ITimer? _statusTimer;
 
-    public RelayNode(RelayOptions options, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null)
+    private readonly NodeKeyring _keyring;
+
+    public RelayNode(RelayOptions options, NodeKeyring keyring, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null)
     {
         _options = options;
+        _keyring = keyring;
         _loggerFactory = loggerFactory;
         _meterFactory = meterFactory;
         _logger = loggerFactory.CreateLogger<RelayNode>();
@@ -43,11 +44,10 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var fileSystem = new FileSystem();
         // Not disposed at stop: the JOSE library caches signing providers process-wide by key
         // thumbprint, so a node started again in this process would meet the disposed keys.
-        var keys = NodeKeyPair.Load(fileSystem, _options.Node.PrivateKeyFile);
-        var peers = _options.Peers.Select(peer => PeerPublicKeys.Load(fileSystem, peer.PublicKeyFile)).ToList();
+        var keys = _keyring.Own;
+        var peers = _keyring.Peers;
         var services = new Layer1NodeServices { LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
         _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);

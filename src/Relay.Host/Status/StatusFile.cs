@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Relay.Layer1.State;
 
 namespace Relay.Host.Status;
 
@@ -16,7 +17,7 @@ public static class StatusFile
     {
         var path = PathIn(stateDirectory);
         var temporary = path + ".partial";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(status, StatusJsonContext.Default.NodeStatusDocument));
+        OwnerOnlyFiles.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(status, StatusJsonContext.Default.NodeStatusDocument));
         File.Move(temporary, path, overwrite: true);
     }
 

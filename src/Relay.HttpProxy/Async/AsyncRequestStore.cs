@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Relay.HttpProxy.State;
+using Relay.Layer1.State;
 
 namespace Relay.HttpProxy.Async;
 
@@ -27,7 +28,8 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
     public static AsyncRequestStore Open(string stateDirectory)
     {
         var bodies = Path.Combine(stateDirectory, "async");
-        Directory.CreateDirectory(bodies);
+        OwnerOnlyFiles.CreateDirectory(stateDirectory);
+        OwnerOnlyFiles.CreateDirectory(bodies);
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), """
             CREATE TABLE IF NOT EXISTS async_request (
                 id BLOB PRIMARY KEY, peer TEXT NOT NULL, mode INTEGER NOT NULL, callback_url TEXT, state INTEGER NOT NULL,

@@ -1,4 +1,5 @@
 using Relay.HttpProxy.Protocol;
+using Relay.Layer1.State;
 
 namespace Relay.HttpProxy.Async;
 
@@ -29,7 +30,7 @@ internal sealed class AsyncResponseSink : IDisposable
         _ended = ended;
         var path = store.BodyPath(id);
         _lastSequence = StoredBodyFile.Recover(path);
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        _file = OwnerOnlyFiles.Create(path, FileMode.Append, FileShare.Read | FileShare.Delete, bufferSize: 1);
     }
 
     /// <summary>Keeps a response head (and its inline body); returns what the message's mark must wait for.</summary>

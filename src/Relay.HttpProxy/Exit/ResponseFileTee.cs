@@ -1,5 +1,6 @@
 using System.Buffers;
 using Relay.HttpProxy.Streams;
+using Relay.Layer1.State;
 
 namespace Relay.HttpProxy.Exit;
 
@@ -15,7 +16,7 @@ internal sealed class ResponseFileTee : IBodyTee, IDisposable
     {
         _path = path;
         _limit = limit;
-        _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024);
+        _file = OwnerOnlyFiles.Create(path, FileMode.Create, FileShare.None, bufferSize: 64 * 1024);
     }
 
     public void Append(ReadOnlySequence<byte> data)

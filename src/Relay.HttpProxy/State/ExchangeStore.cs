@@ -1,3 +1,4 @@
+using Relay.Layer1.State;
 namespace Relay.HttpProxy.State;
 
 /// <summary>
@@ -27,7 +28,8 @@ internal sealed class ExchangeStore : IAsyncDisposable
     public static ExchangeStore Open(string stateDirectory)
     {
         var bodies = Path.Combine(stateDirectory, "responses");
-        Directory.CreateDirectory(bodies);
+        OwnerOnlyFiles.CreateDirectory(stateDirectory);
+        OwnerOnlyFiles.CreateDirectory(bodies);
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), """
             CREATE TABLE IF NOT EXISTS exchange (
                 peer TEXT NOT NULL, id BLOB NOT NULL, state INTEGER NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL,

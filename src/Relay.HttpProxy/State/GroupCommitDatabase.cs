@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Relay.Layer1.State;
 
 namespace Relay.HttpProxy.State;
 
@@ -28,6 +29,7 @@ internal sealed class GroupCommitDatabase : IAsyncDisposable
     /// <summary>Opens (or creates) the database and applies <paramref name="schema"/>.</summary>
     public static GroupCommitDatabase Open(string path, string schema)
     {
+        OwnerOnlyFiles.PrepareDatabase(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,

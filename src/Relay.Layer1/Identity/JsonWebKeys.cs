@@ -3,6 +3,7 @@ using System.IO.Abstractions;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Relay.Layer1.State;
 
 namespace Relay.Layer1.Identity;
 
@@ -134,15 +135,33 @@ internal static class JsonWebKeys
 
     public static JsonWebKeySetDocument Read(IFileSystem fileSystem, string path)
     {
+        if (fileSystem.Directory.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: is a folder, not a key file.");
+        }
+
         JsonWebKeySetDocument? document;
         try
         {
             using var stream = fileSystem.File.OpenRead(path);
+            if (stream.Length == 0)
+            {
+                throw new InvalidDataException($"{path}: the key file is empty.");
+            }
+
             document = JsonSerializer.Deserialize(stream, KeyFileJsonContext.Default.JsonWebKeySetDocument);
         }
         catch (JsonException exception)
         {
             throw new InvalidDataException($"{path}: not a JWK set: {exception.Message}", exception);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: does not exist.", exception);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot be read: {exception.Message}", exception);
         }
 
         if (document is null || document.Keys.Count == 0)
@@ -153,24 +172,37 @@ internal static class JsonWebKeys
         return document;
     }
 
+    /// <summary>True when any key of the set carries private members.</summary>
+    public static bool HasPrivateMembers(JsonWebKeySetDocument set) =>
+        set.Keys.Any(k => k.D is not null || k.P is not null || k.Q is not null || k.DP is not null || k.DQ is not null || k.InverseQ is not null);
+
     public static void Write(IFileSystem fileSystem, string path, JsonWebKeySetDocument document, bool isPrivate)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(document, KeyFileJsonContext.Default.JsonWebKeySetDocument);
-        using (var stream = fileSystem.FileStream.Create(path, FileMode.Create, FileAccess.Write, FileShare.None))
+        var ownerOnly = isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem;
+        // A private key file is created owner-only, so no other user can open it while (or after) the
+        // secret is written; one that already existed is tightened before it is overwritten.
+        using var stream = ownerOnly
+            ? new FileStream(path, OwnerOnlyFiles.Options(FileMode.Create, FileAccess.Write, FileShare.None))
+            : fileSystem.FileStream.Create(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        if (ownerOnly && !OperatingSystem.IsWindows())
         {
-            // Restrict a private key file before any secret is written into it.
-            if (isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem)
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            stream.Write(json);
+            File.SetUnixFileMode(path, OwnerOnlyFiles.FileMode);
         }
+
+        stream.Write(json);
     }
 
-    public static JsonWebKeyDocument Find(JsonWebKeySetDocument set, string use, string path) =>
-        set.Keys.SingleOrDefault(k => k.Use == use)
-        ?? throw new InvalidDataException($"{path}: the JWK set must hold exactly one key with \"use\": \"{use}\".");
+    public static JsonWebKeyDocument Find(JsonWebKeySetDocument set, string use, string path)
+    {
+        var matching = set.Keys.Where(k => k.Use == use).ToList();
+        return matching.Count switch
+        {
+            1 => matching[0],
+            0 => throw new InvalidDataException($"{path}: the JWK set has no key with \"use\": \"{use}\"; a node's key file holds one \"sig\" and one \"enc\" key."),
+            _ => throw new InvalidDataException($"{path}: the JWK set has {matching.Count} keys with \"use\": \"{use}\"; a node's key file holds exactly one of each use."),
+        };
+    }
 
     private static byte[] Decode(string value, string source)
     {

@@ -36,6 +36,14 @@ public sealed class PeerPublicKeys
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         var set = JsonWebKeys.Read(fileSystem, publicJwkSetPath);
+        if (JsonWebKeys.HasPrivateMembers(set))
+        {
+            // A peer's private key has no business here: refusing it keeps the secret from being relied on (and copied) further.
+            throw new InvalidDataException(
+                $"{publicJwkSetPath}: holds private key material; a peer is configured with its public key file ({KeyFileNames.PublicSuffix}). "
+                + "The private key has left its node: consider generating new keys there.");
+        }
+
         var nodeId = KeyFileNames.ResolveNodeId(set, publicJwkSetPath, KeyFileNames.PublicSuffix);
         var signing = JsonWebKeys.ToSigningKey(JsonWebKeys.Find(set, "sig", publicJwkSetPath), requirePrivate: false, publicJwkSetPath);
         var encryption = JsonWebKeys.ToEncryptionKey(JsonWebKeys.Find(set, "enc", publicJwkSetPath), requirePrivate: false, publicJwkSetPath);

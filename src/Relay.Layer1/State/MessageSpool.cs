@@ -13,7 +13,8 @@ internal sealed class MessageSpool
     public MessageSpool(string stateDirectory, string peer)
     {
         _directory = Path.Combine(stateDirectory, "spool", peer);
-        Directory.CreateDirectory(_directory);
+        OwnerOnlyFiles.CreateDirectory(Path.Combine(stateDirectory, "spool"));
+        OwnerOnlyFiles.CreateDirectory(_directory);
     }
 
     /// <summary>Messages at least this large are spooled; smaller ones are stored inline.</summary>
@@ -21,7 +22,7 @@ internal sealed class MessageSpool
 
     public void Write(long firstSequence, ReadOnlySpan<byte> payload)
     {
-        using var stream = new FileStream(PathOf(firstSequence), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1);
+        using var stream = OwnerOnlyFiles.Create(PathOf(firstSequence), FileMode.Create, FileShare.None, bufferSize: 1);
         stream.Write(payload);
     }
 

@@ -56,7 +56,8 @@ internal sealed class StateStore : IAsyncDisposable
 
     public static StateStore Open(string directory)
     {
-        Directory.CreateDirectory(directory);
+        OwnerOnlyFiles.CreateDirectory(directory);
+        OwnerOnlyFiles.PrepareDatabase(Path.Combine(directory, FileName));
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(directory, FileName),

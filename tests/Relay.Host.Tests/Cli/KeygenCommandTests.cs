@@ -23,6 +23,20 @@ public sealed class KeygenCommandTests : CliTestFolder
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Keygen_PrivateKeyIsOwnerOnly_EvenOverAReadableOldOne()
+    {
+        await RunAsync(["keygen", "--node", "site-a", "--out", Folder]);
+        var path = Path.Combine(Folder, "site-a.private.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        Assert.Equal(0, await RunAsync(["keygen", "--node", "site-a", "--out", Folder, "--force"]));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
     public async Task Keygen_KeepsExistingKeysUnlessForced()
     {
         await RunAsync(["keygen", "--node", "site-a", "--out", Folder]);

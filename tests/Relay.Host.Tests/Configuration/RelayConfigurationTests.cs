@@ -65,6 +65,33 @@ public sealed class RelayConfigurationTests : CliTestFolder
         Assert.Contains("Relay:Node:Id 'Site_A' is not a valid node id", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://0.0.0.0:9090")]
+    [InlineData("http://192.0.2.10:9090")]
+    [InlineData("http://[::]:9090")]
+    [InlineData("http://relay-a.example:9090")]
+    public async Task AdminListener_OffLoopback_IsRefusedUnlessAllowed(string url)
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace("\"Exchange\"", $"\"Admin\": {{ \"Urls\": \"{url}\" }}, \"Exchange\"", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+        Assert.Contains(failure.Failures, f => f.StartsWith($"Relay:Admin:Urls '{url}' is not a loopback address", StringComparison.Ordinal));
+
+        var allowed = RelayConfiguration.Load(config, new Dictionary<string, string?> { ["Relay:Admin:AllowRemote"] = "true" });
+        Assert.Equal(url, allowed.Admin.Urls);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9090")]
+    [InlineData("http://localhost:9090")]
+    [InlineData("http://[::1]:9090")]
+    public async Task AdminListener_OnLoopback_IsAccepted(string url)
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace("\"Exchange\"", $"\"Admin\": {{ \"Urls\": \"{url}\" }}, \"Exchange\"", StringComparison.Ordinal));
+
+        Assert.Equal(url, RelayConfiguration.Load(config).Admin.Urls);
+    }
+
     [Fact]
     public async Task Status_WithoutARunningNode_SaysSo()
     {

@@ -51,6 +51,9 @@ internal sealed class RelayPair : IAsyncDisposable
 
     public RelayNode NodeB => _b!.Services.GetRequiredService<RelayNode>();
 
+    /// <summary>site-a's services (its admin listener, when configured).</summary>
+    public IServiceProvider ServicesA => _a!.Services;
+
     public IReadOnlyList<FaultInjectingFolderPipe> Pipes => _pipes;
 
     public string Folder => _folder.Path;
