@@ -17,4 +17,7 @@ public sealed class HttpChannelOptions
 
     /// <summary>How long a body may wait for the far side to make room before the stream is reset.</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long no file may come from a peer, while requests wait for it, before the node reports the link degraded.</summary>
+    public TimeSpan PeerSilenceWarning { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -129,6 +129,22 @@ public sealed class HttpRelay : IAsyncDisposable
         return relay;
     }
 
+    /// <summary>
+    /// What the host can see is wrong with the link to a peer, in sentences (empty when nothing is),
+    /// added to the detail of a 504 so the caller learns more than "no answer".
+    /// </summary>
+    public Func<string, string>? DescribePeerTrouble
+    {
+        get => _entry?.DescribePeerTrouble;
+        set
+        {
+            if (_entry is not null)
+            {
+                _entry.DescribePeerTrouble = value;
+            }
+        }
+    }
+
     /// <summary>Relays one caller's request (the ingress listener's fallback handler).</summary>
     public Task ForwardAsync(HttpContext context)
     {

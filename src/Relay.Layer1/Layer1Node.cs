@@ -26,6 +26,7 @@ public sealed class Layer1Node : IAsyncDisposable
     private readonly Dictionary<string, PeerChannels> _peers;
     private readonly ChannelCounters _unknownSenders = new();
     private readonly InboxWatcher _inbox;
+    private InboxMisaddressed _misaddressed = new(0, 0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
@@ -41,7 +42,7 @@ public sealed class Layer1Node : IAsyncDisposable
         _ownNamePrefix = context.NodeId + "_";
         _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger)
         {
-            Listed = ForgetConsumedFilesNoLongerThere,
+            Listed = OnListed,
         };
     }
 
@@ -181,6 +182,7 @@ public sealed class Layer1Node : IAsyncDisposable
                 HandledThrough = inbound.HandledThrough,
                 HeldFragments = inbound.Held,
                 Rejected = counters.RejectedSnapshot(),
+                LastRejects = counters.LastRejects(),
                 LastFileSeen = lastSeen == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastSeen),
                 OldestUnacknowledgedAge = outbound.OldestUnacknowledgedAge,
                 SmoothedRoundTrip = outbound.SmoothedRoundTrip,
@@ -188,7 +190,12 @@ public sealed class Layer1Node : IAsyncDisposable
             });
         }
 
-        return new Layer1Status(NodeId, peers, _unknownSenders.RejectedSnapshot());
+        var misaddressed = Volatile.Read(ref _misaddressed);
+        return new Layer1Status(NodeId, peers, _unknownSenders.RejectedSnapshot())
+        {
+            OwnFilesInInbox = misaddressed.OwnFiles,
+            ForeignFilesInInbox = misaddressed.ForeignFiles,
+        };
     }
 
     public async ValueTask DisposeAsync()
@@ -429,9 +436,24 @@ public sealed class Layer1Node : IAsyncDisposable
     private void Reject(string name, string claimedSender, FileRejectReason reason, string? detail)
     {
         var counters = _peers.TryGetValue(claimedSender, out var channels) ? channels.Counters : _unknownSenders;
-        counters.Reject(reason);
+        // A third party chooses what a rejected file says (a key id, a recipient): keep it short and printable.
+        detail = detail is null ? null : Printable(detail);
+        counters.Reject(reason, detail, _context.Time.GetUtcNow());
         _context.Metrics.FileRejected(claimedSender, reason);
         Layer1Log.FileRejected(_context.Logger, name, claimedSender, reason, detail);
+    }
+
+    private static string Printable(string text)
+    {
+        const int maxLength = 300;
+        var clean = string.Create(Math.Min(text.Length, maxLength), text, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+        return text.Length > maxLength ? clean + "…" : clean;
     }
 
     private bool IsConsumed(string name)
@@ -443,6 +465,47 @@ public sealed class Layer1Node : IAsyncDisposable
     }
 
     // With deletion off, consumed names are remembered only while their files are still in the folder.
+    private void OnListed(HashSet<string> present)
+    {
+        ForgetConsumedFilesNoLongerThere(present);
+        CountMisaddressedFiles(present);
+    }
+
+    // With an inbox of its own (not one shared folder), this node's own files or files for other nodes
+    // in it mean the folders are crossed or a transfer loops back: worth telling the operator.
+    private void CountMisaddressedFiles(HashSet<string> present)
+    {
+        var options = _context.Options;
+        if (string.Equals(Path.GetFullPath(options.Inbox), Path.GetFullPath(options.Outbox), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        int own = 0, foreign = 0;
+        foreach (var name in present)
+        {
+            if (SegmentFileName.IsTemporary(name) || !SegmentFileName.TryParse(name, out var sender, out var recipient, out _))
+            {
+                continue;
+            }
+
+            if (sender == NodeId)
+            {
+                own++;
+            }
+            else if (recipient != NodeId)
+            {
+                foreign++;
+            }
+        }
+
+        var before = Interlocked.Exchange(ref _misaddressed, new InboxMisaddressed(own, foreign));
+        if ((own > 0 && before.OwnFiles == 0) || (foreign > 0 && before.ForeignFiles == 0))
+        {
+            Layer1Log.InboxMisaddressed(_context.Logger, options.Inbox, own, foreign);
+        }
+    }
+
     private void ForgetConsumedFilesNoLongerThere(HashSet<string> present)
     {
         lock (_consumed)

@@ -48,6 +48,9 @@ public sealed record PeerStatus
     /// <summary>Files claiming to come from this peer that were dropped, by reason.</summary>
     public required IReadOnlyDictionary<FileRejectReason, long> Rejected { get; init; }
 
+    /// <summary>The newest reject per reason, with its detail (for a bad signature: the key ids seen and expected).</summary>
+    public IReadOnlyDictionary<FileRejectReason, RejectNote> LastRejects { get; init; } = new Dictionary<FileRejectReason, RejectNote>();
+
     public required DateTimeOffset? LastFileSeen { get; init; }
 
     public required TimeSpan? OldestUnacknowledgedAge { get; init; }

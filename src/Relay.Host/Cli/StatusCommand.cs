@@ -64,14 +64,16 @@ internal static class StatusCommand
                 WriteTable(output, status, age);
             }
 
-            return age > Stale ? 3 : 0;
+            return age > Stale || status.State == NodeStates.Stopped ? 3 : 0;
         });
         return command;
     }
 
     private static void WriteTable(TextWriter output, NodeStatusDocument status, TimeSpan age)
     {
-        var state = age > Stale ? $"NOT RUNNING (last status {status.At:u})" : "running";
+        var state = status.State == NodeStates.Stopped ? $"stopped (at {status.At:u})"
+            : age > Stale ? $"NOT RUNNING (last status {status.At:u})"
+            : status.Warnings.Count > 0 ? "running, DEGRADED" : "running";
         output.WriteLine($"node {status.Node}: {state}; ingress {(status.Ingress ? "on" : "off")}, egress {(status.Egress ? "on" : "off")}");
         if (status.Ingress)
         {
@@ -86,12 +88,22 @@ internal static class StatusCommand
             output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({peer.InFlightBytes} bytes), resent {peer.Resent}, oldest unacked {oldest}");
             output.WriteLine($"  received {peer.Received}, delivered {peer.Delivered}, handled {peer.Handled}, duplicates {peer.DuplicatesDropped}");
             output.WriteLine($"  rejected files: {rejected}");
+            foreach (var (reason, detail) in peer.LastRejectDetails)
+            {
+                output.WriteLine($"    last {reason}: {detail}");
+            }
+
             output.WriteLine($"  last file seen: {lastSeen}");
             output.WriteLine($"  streams: {peer.CallerStreams} from callers here, {peer.CalleeStreams} to callees here; malformed frames {peer.MalformedFrames}");
             if (peer.PeerSupportedVersions is { } versions)
             {
                 output.WriteLine($"  VERSION MISMATCH: {peer.Peer} speaks frame versions {string.Join(", ", versions)} only");
             }
+        }
+
+        foreach (var warning in status.Warnings)
+        {
+            output.WriteLine("WARNING: " + warning);
         }
 
         if (status.RejectedFromUnknownSenders.Count > 0)

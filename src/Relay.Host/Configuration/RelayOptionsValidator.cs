@@ -72,6 +72,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         Require(http.PeerBodyBudgetBytes < options.Exchange.MaxUnacknowledgedBytes, "Http:PeerBodyBudgetBytes", "must be below Relay:Exchange:MaxUnacknowledgedBytes, so small messages always find room");
         Require(http.StreamIdleTimeout > TimeSpan.Zero, "Http:StreamIdleTimeout", "must be positive");
         Require(http.HeartbeatInterval > TimeSpan.Zero, "Http:HeartbeatInterval", "must be positive");
+        Require(http.PeerSilenceWarning > TimeSpan.Zero, "Http:PeerSilenceWarning", "must be positive");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -61,9 +61,11 @@ public static class RelayHost
     }
 
     /// <summary>The answer of <c>GET /relay/health</c>, on the ingress and the admin listener alike.</summary>
-    internal static IResult Health(RelayNode node) => node.IsRunning
-        ? Results.Json(new HealthDocument("up", node.NodeId), StatusJsonContext.Default.HealthDocument)
-        : Results.Json(new HealthDocument("starting", node.NodeId), StatusJsonContext.Default.HealthDocument, statusCode: StatusCodes.Status503ServiceUnavailable);
+    internal static IResult Health(RelayNode node)
+    {
+        var health = node.GetHealth();
+        return Results.Json(health, StatusJsonContext.Default.HealthDocument, statusCode: health.Status == "starting" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
 
     private static void Configure(
         IConfigurationManager target,

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Relay.Host.Configuration;
@@ -24,6 +25,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     private Layer1Node? _node;
     private HttpRelay? _relay;
     private ITimer? _statusTimer;
+    private DateTimeOffset _startedAt;
 
     private readonly NodeKeyring _keyring;
 
@@ -50,7 +52,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         var peers = _keyring.Peers;
         var services = new Layer1NodeServices { LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
+        _startedAt = DateTimeOffset.UtcNow;
         _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);
+        _relay.DescribePeerTrouble = peer => string.Join(" ", LinkWarnings(peer));
         _statusTimer = TimeProvider.System.CreateTimer(_ => WriteStatus(), null, TimeSpan.Zero, StatusInterval);
         HostLog.NodeStarted(_logger, NodeId, peers.Count, _options.Ingress is not null, _options.Egress is not null);
     }
@@ -65,27 +69,49 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
         if (_relay is not null)
         {
-            WriteStatus();
             await _relay.DisposeAsync().ConfigureAwait(false);
             _relay = null;
         }
 
         if (_node is not null)
         {
+            // The last word: relay status says "stopped" at once, not "running" until the file goes stale.
+            WriteStatus(NodeStates.Stopped);
             await _node.DisposeAsync().ConfigureAwait(false);
             _node = null;
             HostLog.NodeStopped(_logger, NodeId);
         }
     }
 
-    public NodeStatusDocument GetStatus()
+    public NodeStatusDocument GetStatus() => GetStatus(NodeStates.Running);
+
+    /// <summary>
+    /// <c>up</c> (200) when the node runs and sees nothing wrong; <c>degraded</c> (200, with the
+    /// reasons) when it runs but its links look wrong; <c>starting</c> (503) before it runs.
+    /// </summary>
+    public HealthDocument GetHealth()
+    {
+        if (_node is null || _relay is null)
+        {
+            return new HealthDocument("starting", NodeId);
+        }
+
+        var warnings = GetStatus().Warnings;
+        return warnings.Count == 0 ? new HealthDocument("up", NodeId) : new HealthDocument("degraded", NodeId) { Reasons = warnings };
+    }
+
+    private NodeStatusDocument GetStatus(string state)
     {
         var node = _node ?? throw new InvalidOperationException("The node has not started.");
         var layer1 = node.GetStatus();
         var http = _relay?.GetStatus().ToDictionary(p => p.Peer) ?? [];
+        var now = DateTimeOffset.UtcNow;
+        var warnings = new List<string>();
         var peers = layer1.Peers.Select(peer =>
         {
             http.TryGetValue(peer.Peer, out var streams);
+            var silentFor = SilentWhileWaitedOn(peer, streams, now);
+            warnings.AddRange(PeerWarnings(peer, silentFor));
             return new PeerStatusDocument(
                 peer.Peer,
                 peer.Sent,
@@ -108,27 +134,105 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 streams?.CalleeStreams ?? 0,
                 streams?.MalformedFrames ?? 0,
                 streams?.UnsupportedVersionFrames ?? 0,
-                streams?.PeerSupportedVersions);
+                streams?.PeerSupportedVersions)
+            {
+                LastRejectDetails = peer.LastRejects.ToDictionary(r => r.Key.ToString(), r => r.Value.Detail),
+                SilentWhileWaitedOnSeconds = silentFor?.TotalSeconds,
+            };
         }).ToList();
+        warnings.AddRange(InboxWarnings(layer1));
         var (waiting, callbacks) = _relay?.GetAsyncStatus() ?? (0, 0);
         return new NodeStatusDocument(
             NodeId,
-            DateTimeOffset.UtcNow,
+            now,
             _options.Ingress is not null,
             _options.Egress is not null,
             peers,
             waiting,
             callbacks,
-            layer1.RejectedFromUnknownSenders.ToDictionary(r => r.Key.ToString(), r => r.Value));
+            layer1.RejectedFromUnknownSenders.ToDictionary(r => r.Key.ToString(), r => r.Value))
+        {
+            State = state,
+            OwnFilesInInbox = layer1.OwnFilesInInbox,
+            ForeignFilesInInbox = layer1.ForeignFilesInInbox,
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>What looks wrong with the link to one peer, one sentence each (for the detail of a 504).</summary>
+    private List<string> LinkWarnings(string peer)
+    {
+        var node = _node;
+        if (node is null)
+        {
+            return [];
+        }
+
+        var layer1 = node.GetStatus();
+        var http = _relay?.GetStatus().FirstOrDefault(p => p.Peer == peer);
+        var warnings = new List<string>();
+        foreach (var status in layer1.Peers.Where(p => p.Peer == peer))
+        {
+            warnings.AddRange(PeerWarnings(status, SilentWhileWaitedOn(status, http, DateTimeOffset.UtcNow)));
+        }
+
+        warnings.AddRange(InboxWarnings(layer1));
+        return warnings;
+    }
+
+    // Silence matters only while somebody waits: callers' streams open, or messages not yet acknowledged.
+    private TimeSpan? SilentWhileWaitedOn(PeerStatus peer, HttpPeerStatus? streams, DateTimeOffset now)
+    {
+        if ((streams?.CallerStreams ?? 0) == 0 && peer.InFlight == 0)
+        {
+            return null;
+        }
+
+        var since = peer.LastFileSeen is { } seen && seen > _startedAt ? seen : _startedAt;
+        var silent = now - since;
+        return silent >= _options.Http.PeerSilenceWarning ? silent : null;
+    }
+
+    private IEnumerable<string> PeerWarnings(PeerStatus peer, TimeSpan? silentFor)
+    {
+        if (silentFor is { } silent)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"No file from {peer.Peer} for {silent.TotalSeconds:0} s while requests wait for it: check that {peer.Peer} runs and that its outbox reaches this node's inbox ({_options.Exchange.Inbox}).");
+        }
+
+        // Files that came but were refused since the last good one: most often a peer key file that is not (or no longer) the peer's.
+        foreach (var reason in new[] { FileRejectReason.BadSignature, FileRejectReason.WrongRecipient })
+        {
+            if (peer.LastRejects.TryGetValue(reason, out var note) && (peer.LastFileSeen is not { } good || note.At > good))
+            {
+                yield return reason == FileRejectReason.BadSignature
+                    ? $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. Compare with the key ids relay keygen printed on {peer.Peer}; the configured public key file may be outdated."
+                    : $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. {peer.Peer} may hold an outdated public key of this node.";
+            }
+        }
+    }
+
+    private IEnumerable<string> InboxWarnings(Layer1Status layer1)
+    {
+        if (layer1.OwnFilesInInbox > 0)
+        {
+            yield return $"The inbox {_options.Exchange.Inbox} holds {layer1.OwnFilesInInbox} file(s) this node wrote: its own files are coming back (is the outbox copied into the inbox?).";
+        }
+
+        if (layer1.ForeignFilesInInbox > 0)
+        {
+            yield return $"The inbox {_options.Exchange.Inbox} holds {layer1.ForeignFilesInInbox} file(s) addressed to other nodes: are Relay:Exchange:Inbox and Relay:Exchange:Outbox crossed?";
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
-    private void WriteStatus()
+    private void WriteStatus(string state = NodeStates.Running)
     {
         try
         {
-            StatusFile.Write(_options.Node.StateDirectory, GetStatus());
+            StatusFile.Write(_options.Node.StateDirectory, GetStatus(state));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ObjectDisposedException)
         {

@@ -9,4 +9,17 @@ public sealed record NodeStatusDocument(
     IReadOnlyList<PeerStatusDocument> Peers,
     int AsyncRequestsWaiting,
     int CallbacksBeingDelivered,
-    IReadOnlyDictionary<string, long> RejectedFromUnknownSenders);
+    IReadOnlyDictionary<string, long> RejectedFromUnknownSenders)
+{
+    /// <summary><c>running</c>, or <c>stopped</c> in the last status a node writes as it stops cleanly.</summary>
+    public string State { get; init; } = NodeStates.Running;
+
+    /// <summary>Files this node wrote, found in its own inbox (its files coming back).</summary>
+    public int OwnFilesInInbox { get; init; }
+
+    /// <summary>Files for other nodes found in its inbox (crossed folders).</summary>
+    public int ForeignFilesInInbox { get; init; }
+
+    /// <summary>What the node can see is wrong with its links, one sentence each; empty when healthy.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -23,4 +23,11 @@ public sealed record PeerStatusDocument(
     int CalleeStreams,
     long MalformedFrames,
     long UnsupportedVersionFrames,
-    IReadOnlyList<int>? PeerSupportedVersions);
+    IReadOnlyList<int>? PeerSupportedVersions)
+{
+    /// <summary>The newest reject's detail per reason (for a bad signature or wrong recipient: the key ids seen and expected).</summary>
+    public IReadOnlyDictionary<string, string> LastRejectDetails { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Seconds since the last file from this peer while callers wait on it; null when nothing waits or files keep coming.</summary>
+    public double? SilentWhileWaitedOnSeconds { get; init; }
+}

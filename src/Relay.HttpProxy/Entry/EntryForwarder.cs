@@ -53,6 +53,9 @@ internal sealed class EntryForwarder
         _logger = logger;
     }
 
+    /// <summary>Describes what is wrong with the link to a peer, for 504 problems; see <see cref="HttpRelay.DescribePeerTrouble"/>.</summary>
+    public Func<string, string>? DescribePeerTrouble { get; set; }
+
     public async Task ForwardAsync(HttpContext context)
     {
         var request = context.Request;
@@ -121,7 +124,7 @@ internal sealed class EntryForwarder
             {
                 link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
                 HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
-                await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline)).ConfigureAwait(false);
+                await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline, DescribePeerTrouble?.Invoke(route.Peer))).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

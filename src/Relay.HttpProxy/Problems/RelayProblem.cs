@@ -20,8 +20,14 @@ internal static class RelayProblem
     public static ProblemDetails TargetNotAllowed(string target) =>
         Create(StatusCodes.Status403Forbidden, "target-not-allowed", "Target not allowed", $"The exit node's egress does not allow '{target}'.");
 
-    public static ProblemDetails DeadlineExceeded(TimeSpan deadline) =>
-        Create(StatusCodes.Status504GatewayTimeout, "deadline-exceeded", "Deadline exceeded", $"No response arrived within {deadline.TotalSeconds:0.###} s.");
+    /// <param name="deadline">The deadline that passed.</param>
+    /// <param name="linkTrouble">What the node sees wrong with the link to the peer, if anything: the likelier cause.</param>
+    public static ProblemDetails DeadlineExceeded(TimeSpan deadline, string? linkTrouble = null) =>
+        Create(
+            StatusCodes.Status504GatewayTimeout,
+            "deadline-exceeded",
+            "Deadline exceeded",
+            string.IsNullOrEmpty(linkTrouble) ? $"No response arrived within {deadline.TotalSeconds:0.###} s." : $"No response arrived within {deadline.TotalSeconds:0.###} s. {linkTrouble}");
 
     public static ProblemDetails BodyTooLarge(long limit) =>
         Create(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"The request body exceeds the limit of {limit} bytes.");

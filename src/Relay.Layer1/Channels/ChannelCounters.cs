@@ -4,6 +4,7 @@ namespace Relay.Layer1.Channels;
 internal sealed class ChannelCounters
 {
     private readonly long[] _rejected = new long[Enum.GetValues<FileRejectReason>().Length];
+    private readonly RejectNote?[] _lastReject = new RejectNote?[Enum.GetValues<FileRejectReason>().Length];
 
     public long MessagesSent;
     public long MessagesAcknowledged;
@@ -18,7 +19,26 @@ internal sealed class ChannelCounters
     public long MessagesHandled;
     public long LastFileSeenUnixMs;
 
-    public void Reject(FileRejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
+    public void Reject(FileRejectReason reason, string? detail, DateTimeOffset at)
+    {
+        Interlocked.Increment(ref _rejected[(int)reason]);
+        Volatile.Write(ref _lastReject[(int)reason], new RejectNote(detail ?? "", at));
+    }
+
+    /// <summary>The newest reject for each reason (for a bad signature: the key ids seen and expected).</summary>
+    public IReadOnlyDictionary<FileRejectReason, RejectNote> LastRejects()
+    {
+        var result = new Dictionary<FileRejectReason, RejectNote>();
+        for (var i = 0; i < _lastReject.Length; i++)
+        {
+            if (Volatile.Read(ref _lastReject[i]) is { } note)
+            {
+                result[(FileRejectReason)i] = note;
+            }
+        }
+
+        return result;
+    }
 
     public IReadOnlyDictionary<FileRejectReason, long> RejectedSnapshot()
     {

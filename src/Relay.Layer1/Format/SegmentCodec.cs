@@ -232,7 +232,7 @@ public sealed class SegmentCodec
 
             if (outer.Kid != _encryptionKeyId)
             {
-                return SegmentDecodeResult.Reject(FileRejectReason.WrongRecipient, "encrypted to another key");
+                return SegmentDecodeResult.Reject(FileRejectReason.WrongRecipient, $"encrypted to key id {outer.Kid ?? "(none)"}, this node's encryption key id is {_encryptionKeyId}");
             }
 
             try
@@ -292,7 +292,11 @@ public sealed class SegmentCodec
         var signingInput = Encoding.ASCII.GetBytes(innerToken, 0, parts[0].Length + 1 + parts[1].Length);
         if (header.KeyId != sender.SigningKeyId || !sender.SigningKey.VerifyData(signingInput, signature, HashAlgorithmName.SHA256))
         {
-            return SegmentDecodeResult.Reject(FileRejectReason.BadSignature, $"not signed by the key of '{document.Sender}'");
+            return SegmentDecodeResult.Reject(
+                FileRejectReason.BadSignature,
+                header.KeyId == sender.SigningKeyId
+                    ? $"the signature does not verify under the key of '{document.Sender}' (key id {sender.SigningKeyId})"
+                    : $"signed with key id {header.KeyId ?? "(none)"}, the configured key of '{document.Sender}' has key id {sender.SigningKeyId}");
         }
 
         if (document.FileName != fileName)
