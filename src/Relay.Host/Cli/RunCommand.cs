@@ -24,15 +24,37 @@ internal static class RunCommand
             var path = parseResult.GetValue(config)!;
             var error = parseResult.InvocationConfiguration.Error;
             RelayOptions options;
-            NodeKeyring keyring;
             try
             {
                 options = RelayConfiguration.Load(path);
-                keyring = NodeKeyring.Load(options, new FileSystem());
             }
             catch (Exception exception) when (exception is OptionsValidationException or FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
             {
                 await ReportAsync(error, path, exception is OptionsValidationException validation ? [.. validation.Failures] : [exception.Message]).ConfigureAwait(false);
+                return 2;
+            }
+
+            // Before anything else of the node is opened: a second instance must leave the first untouched.
+            StateDirectoryLock stateLock;
+            try
+            {
+                stateLock = StateDirectoryLock.Acquire(options.Node.StateDirectory);
+            }
+            catch (InvalidOperationException exception)
+            {
+                await error.WriteLineAsync("relay: " + exception.Message).ConfigureAwait(false);
+                return 2;
+            }
+
+            using var heldLock = stateLock;
+            NodeKeyring keyring;
+            try
+            {
+                keyring = NodeKeyring.Load(options, new FileSystem());
+            }
+            catch (InvalidDataException exception)
+            {
+                await ReportAsync(error, path, [exception.Message]).ConfigureAwait(false);
                 return 2;
             }
 

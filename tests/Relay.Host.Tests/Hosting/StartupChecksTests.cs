@@ -137,7 +137,7 @@ public sealed class StartupChecksTests : CliTestFolder
 
         Assert.Contains("Relay:Ingress:Urls", error, StringComparison.Ordinal);
         Assert.Contains($"port {port} on 127.0.0.1 is already in use", error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(Folder, "state", "a")), "the node opened its state before checking its port");
+        Assert.False(File.Exists(Path.Combine(Folder, "state", "a", "relay-state.db")), "the node opened its state before checking its port");
     }
 
     [Fact]

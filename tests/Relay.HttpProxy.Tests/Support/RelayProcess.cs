@@ -59,6 +59,9 @@ internal sealed class RelayProcess : IDisposable
         return (process.ExitCode, await output + await error);
     }
 
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
     /// <summary>SIGKILL: no disposal, no flush, nothing runs after it.</summary>
     public void Kill()
     {
