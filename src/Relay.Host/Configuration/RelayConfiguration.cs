@@ -34,6 +34,12 @@ public static class RelayConfiguration
         }
 
         var configuration = Build(path, overrides);
+        var unknown = ConfigurationKeyCheck.FindUnknownKeys(configuration, path);
+        if (unknown.Count > 0)
+        {
+            throw new OptionsValidationException(RelayOptions.SectionName, typeof(RelayOptions), unknown);
+        }
+
         var options = new RelayOptions();
         configuration.GetSection(RelayOptions.SectionName).Bind(options);
         ResolvePaths(options, Path.GetDirectoryName(path)!);

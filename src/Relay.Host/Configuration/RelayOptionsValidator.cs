@@ -21,7 +21,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             }
         }
 
-        Require(NodeId.IsValid(options.Node.Id), "Node:Id", $"'{options.Node.Id}' is not a valid node id: {NodeId.Rule}");
+        Require(!string.IsNullOrWhiteSpace(options.Node.Id), "Node:Id", "is required");
+        Require(string.IsNullOrWhiteSpace(options.Node.Id) || NodeId.IsValid(options.Node.Id), "Node:Id", $"'{options.Node.Id}' is not a valid node id: {NodeId.Rule}");
         Require(!string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", "is required");
         Require(string.IsNullOrWhiteSpace(options.Node.PrivateKeyFile) || File.Exists(options.Node.PrivateKeyFile) || Directory.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' does not exist (create it with relay keygen)");
         Require(!Directory.Exists(options.Node.PrivateKeyFile), "Node:PrivateKeyFile", $"'{options.Node.PrivateKeyFile}' is a folder, not a key file");
@@ -32,10 +33,12 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         for (var i = 0; i < options.Peers.Count; i++)
         {
             var peer = options.Peers[i];
-            Require(NodeId.IsValid(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is not a valid node id: {NodeId.Rule}");
+            Require(!string.IsNullOrWhiteSpace(peer.Id), $"Peers:{i}:Id", "is required");
+            Require(string.IsNullOrWhiteSpace(peer.Id) || NodeId.IsValid(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is not a valid node id: {NodeId.Rule}");
             Require(peer.Id != options.Node.Id, $"Peers:{i}:Id", "is this node's own id");
             Require(peerIds.Add(peer.Id), $"Peers:{i}:Id", $"'{peer.Id}' is listed twice");
-            Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile) && (File.Exists(peer.PublicKeyFile) || Directory.Exists(peer.PublicKeyFile)), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
+            Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", "is required (the peer's ID.public.json, written by relay keygen on the peer)");
+            Require(string.IsNullOrWhiteSpace(peer.PublicKeyFile) || File.Exists(peer.PublicKeyFile) || Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
             Require(!Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' is a folder, not a key file");
         }
 
@@ -102,12 +105,15 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         {
             var route = ingress.Routes[i];
             var key = $"Ingress:Routes:{i}";
-            require(route.PathPrefix.StartsWith('/'), key + ":PathPrefix", $"'{route.PathPrefix}' must start with '/'");
+            require(!string.IsNullOrWhiteSpace(route.PathPrefix), key + ":PathPrefix", "is required (for example /svc/)");
+            require(string.IsNullOrWhiteSpace(route.PathPrefix) || route.PathPrefix.StartsWith('/'), key + ":PathPrefix", $"'{route.PathPrefix}' must start with '/'");
             require(!route.PathPrefix.TrimEnd('/').Equals("/relay", StringComparison.OrdinalIgnoreCase)
                 && !route.PathPrefix.StartsWith("/relay/", StringComparison.OrdinalIgnoreCase), key + ":PathPrefix", "must not be under /relay/, which the node's own endpoints use");
             require(prefixes.Add(route.PathPrefix.TrimEnd('/')), key + ":PathPrefix", $"'{route.PathPrefix}' is listed twice");
-            require(peerIds.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is not one of Relay:Peers");
-            require(IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
+            require(!string.IsNullOrWhiteSpace(route.Peer), key + ":Peer", "is required (the id of the peer that replays the route's requests)");
+            require(string.IsNullOrWhiteSpace(route.Peer) || peerIds.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is not one of Relay:Peers");
+            require(!string.IsNullOrWhiteSpace(route.Target), key + ":Target", "is required (the base URL on the peer's side, for example http://127.0.0.1:9000/)");
+            require(string.IsNullOrWhiteSpace(route.Target) || IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
         }
     }

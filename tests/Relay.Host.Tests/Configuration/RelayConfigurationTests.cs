@@ -93,6 +93,59 @@ public sealed class RelayConfigurationTests : CliTestFolder
     }
 
     [Fact]
+    public async Task MisspelledKeys_RefuseStartUp_WithTheKeyTheyMeant()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode
+            .Replace("\"Urls\": \"http://127.0.0.1:8080\",", "\"Urls\": \"http://127.0.0.1:8080\", \"Deadlne\": \"00:00:05\",", StringComparison.Ordinal)
+            .Replace("\"Exchange\": {", "\"Egress\": { \"AllowedTarget\": [ \"http://127.0.0.1:9000/\" ] }, \"Exchange\": {", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        Assert.Contains(failure.Failures, f => f == $"Relay:Ingress:Deadlne is not a known setting (in {config}); did you mean Relay:Ingress:Deadline?");
+        Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Egress:AllowedTarget is not a known setting", StringComparison.Ordinal) && f.EndsWith("did you mean Relay:Egress:AllowedTargets?", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownKeyFromTheEnvironment_SaysItCameFromThere()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode);
+        Environment.SetEnvironmentVariable("Relay__Ingress__Routes__0__Targte", "http://127.0.0.1:9001/");
+        try
+        {
+            var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+            Assert.Contains(failure.Failures, f => f == "Relay:Ingress:Routes:0:Targte is not a known setting (from the environment variable Relay__Ingress__Routes__0__Targte); did you mean Relay:Ingress:Routes:0:Target?");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Relay__Ingress__Routes__0__Targte", null);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownSection_ListsWhatIsKnown()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace("\"Exchange\": {", "\"Telemetry\": { \"On\": true }, \"Exchange\": {", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        var line = Assert.Single(failure.Failures);
+        Assert.StartsWith("Relay:Telemetry is not a known setting", line, StringComparison.Ordinal);
+        Assert.Contains("the settings of Relay are Admin, Egress, Exchange, Http, Ingress, Node, Peers", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingRouteTarget_IsReportedAsMissing()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(", \"Target\": \"http://127.0.0.1:9000/\"", "", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        var line = Assert.Single(failure.Failures);
+        Assert.StartsWith("Relay:Ingress:Routes:0:Target is required", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_WithoutARunningNode_SaysSo()
     {
         var config = await WriteNodeAsync(ValidIngressNode);
