@@ -16,4 +16,7 @@ internal static partial class HostLog
 
     [LoggerMessage(3060, LogLevel.Information, "Admin listener on {Addresses}")]
     public static partial void AdminListening(ILogger logger, string addresses);
+
+    [LoggerMessage(3061, LogLevel.Information, "Ingress listening on {Addresses}")]
+    public static partial void IngressListening(ILogger logger, string addresses);
 }

@@ -1,12 +1,15 @@
 using System.IO.Abstractions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Relay.Host.Configuration;
+using Relay.Host.Diagnostics;
 using Relay.Host.Status;
 
 namespace Relay.Host.Hosting;
@@ -48,6 +51,10 @@ public static class RelayHost
         web.WebHost.UseUrls(ingress.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var app = web.Build();
         var node = app.Services.GetRequiredService<RelayNode>();
+        // The bound addresses, not the configured ones: port 0 shows the port it got.
+        app.Lifetime.ApplicationStarted.Register(() => HostLog.IngressListening(
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RelayNode>(),
+            string.Join(", ", app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])));
         app.UseRouting();
         // Callers' port: relayed routes, health and async responses only; status is on the admin listener.
         app.MapGet("/relay/health", (HttpContext context) => Health(node));

@@ -51,7 +51,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
         _time = time;
         _logger = logger;
         _allowedCallbacks = new TargetAllowList(options.AllowedCallbacks);
-        _callbackClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
+        _callbackClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = DecompressionMethods.None })
         {
             Timeout = TimeSpan.FromMinutes(2),
         };
@@ -141,7 +141,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
     /// <summary><c>GET /relay/requests/{id}</c>: 202 while pending, then the kept response, 404 once it has expired.</summary>
     public async Task ServeAsync(HttpContext context, string id)
     {
-        var request = Guid.TryParseExact(id, "N", out var guid) ? await _store.FindAsync(guid).ConfigureAwait(false) : null;
+        var request = Guid.TryParse(id, out var guid) ? await _store.FindAsync(guid).ConfigureAwait(false) : null;
         if (request is null || request.Completed is { } completed && _time.GetUtcNow() - completed > _options.AsyncResponseLifetime)
         {
             await RelayProblem.WriteAsync(context, RelayProblem.UnknownRequest(id)).ConfigureAwait(false);
@@ -286,7 +286,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = arguments =>
                 {
-                    HttpProxyLog.CallbackRetrying(_logger, id, url, arguments.AttemptNumber + 1, arguments.Outcome.Result is { } failed ? (int)failed.StatusCode : 0, arguments.RetryDelay);
+                    HttpProxyLog.CallbackRetrying(_logger, id, url, CallbackFailure(arguments.Outcome), arguments.AttemptNumber + 1, arguments.RetryDelay);
                     arguments.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
@@ -387,4 +387,15 @@ internal sealed class AsyncRequests : IAsyncDisposable
             HttpProxyLog.PurgeFailed(_logger, exception);
         }
     }
+
+    /// <summary>Why one callback attempt failed, as an operator needs it: refused, timed out, or the receiver's status.</summary>
+    internal static string CallbackFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => string.Create(CultureInfo.InvariantCulture, $"the receiver answered {(int)response.StatusCode} {response.ReasonPhrase}"),
+        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } failure } => "the connection failed: " + failure.Message,
+        { Exception: HttpRequestException failure } => $"{failure.HttpRequestError}: {failure.Message}",
+        { Exception: TaskCanceledException or TimeoutException } => "the attempt timed out",
+        { Exception: { } other } => other.Message,
+        _ => "unknown",
+    };
 }

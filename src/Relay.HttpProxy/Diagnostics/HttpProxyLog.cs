@@ -6,55 +6,55 @@ namespace Relay.HttpProxy.Diagnostics;
 /// <summary>Log messages of layer 2. Event ids: 2000–2099 entry side, 2100–2199 exit side, 2200–2299 the link.</summary>
 internal static partial class HttpProxyLog
 {
-    [LoggerMessage(2000, LogLevel.Debug, "Stream {StreamId}: {Method} {Target} accepted for {Peer}")]
+    [LoggerMessage(2000, LogLevel.Debug, "Stream {StreamId:N}: {Method} {Target} accepted for {Peer}")]
     public static partial void RequestAccepted(ILogger logger, Guid streamId, string method, string target, string peer);
 
-    [LoggerMessage(2001, LogLevel.Warning, "Stream {StreamId}: no response from {Target} within {Deadline}")]
+    [LoggerMessage(2001, LogLevel.Warning, "Stream {StreamId:N}: no response from {Target} within {Deadline}")]
     public static partial void DeadlineExceeded(ILogger logger, Guid streamId, string target, TimeSpan deadline);
 
-    [LoggerMessage(2002, LogLevel.Information, "Stream {StreamId}: request body abandoned ({Reason})")]
+    [LoggerMessage(2002, LogLevel.Information, "Stream {StreamId:N}: request body abandoned ({Reason})")]
     public static partial void UploadAbandoned(ILogger logger, Guid streamId, ResetReason reason);
 
-    [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId}: response broke off ({Reason}); the caller's connection was aborted")]
+    [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId:N}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
-    [LoggerMessage(2010, LogLevel.Information, "Request {RequestId}: callback to {Url} delivered after {Attempts} attempt(s)")]
+    [LoggerMessage(2010, LogLevel.Information, "Request {RequestId:N}: callback to {Url} delivered after {Attempts} attempt(s)")]
     public static partial void CallbackDelivered(ILogger logger, Guid requestId, string url, int attempts);
 
-    [LoggerMessage(2011, LogLevel.Warning, "Request {RequestId}: callback to {Url} failed (status {Status}); attempt {Attempt} in {Delay}")]
-    public static partial void CallbackRetrying(ILogger logger, Guid requestId, string url, int attempt, int status, TimeSpan delay);
+    [LoggerMessage(2011, LogLevel.Warning, "Request {RequestId:N}: callback to {Url} failed ({Reason}); attempt {Attempt} in {Delay}")]
+    public static partial void CallbackRetrying(ILogger logger, Guid requestId, string url, string reason, int attempt, TimeSpan delay);
 
-    [LoggerMessage(2012, LogLevel.Error, "Request {RequestId}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
+    [LoggerMessage(2012, LogLevel.Error, "Request {RequestId:N}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
     public static partial void CallbackAbandoned(ILogger logger, Guid requestId, string url, int attempts, TimeSpan giveUpAfter);
 
-    [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId}: {Method} {Target} answered {Status}")]
+    [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId:N}: {Method} {Target} answered {Status}")]
     public static partial void RequestServed(ILogger logger, Guid streamId, string method, string target, int status);
 
-    [LoggerMessage(2101, LogLevel.Warning, "Stream {StreamId}: {Target} is not an allowed target; refused the request from {Peer}")]
+    [LoggerMessage(2101, LogLevel.Warning, "Stream {StreamId:N}: {Target} is not an allowed target; refused the request from {Peer}")]
     public static partial void TargetRefused(ILogger logger, Guid streamId, string target, string peer);
 
-    [LoggerMessage(2102, LogLevel.Warning, "Stream {StreamId}: calling {Target} failed")]
+    [LoggerMessage(2102, LogLevel.Warning, "Stream {StreamId:N}: calling {Target} failed")]
     public static partial void CalleeUnreachable(ILogger logger, Exception exception, Guid streamId, string target);
 
-    [LoggerMessage(2103, LogLevel.Information, "Stream {StreamId}: call to {Target} abandoned ({Reason})")]
+    [LoggerMessage(2103, LogLevel.Information, "Stream {StreamId:N}: call to {Target} abandoned ({Reason})")]
     public static partial void CallAbandoned(ILogger logger, Guid streamId, string target, ResetReason reason);
 
-    [LoggerMessage(2104, LogLevel.Warning, "Stream {StreamId}: the response body from {Target} broke off")]
+    [LoggerMessage(2104, LogLevel.Warning, "Stream {StreamId:N}: the response body from {Target} broke off")]
     public static partial void ResponseBroken(ILogger logger, Exception exception, Guid streamId, string target);
 
-    [LoggerMessage(2105, LogLevel.Error, "Stream {StreamId}: relaying to {Target} failed")]
+    [LoggerMessage(2105, LogLevel.Error, "Stream {StreamId:N}: relaying to {Target} failed")]
     public static partial void ExchangeFailed(ILogger logger, Exception exception, Guid streamId, string target);
 
-    [LoggerMessage(2106, LogLevel.Warning, "Stream {StreamId}: {Method} {Target} was with the callee when the node stopped; calling it again")]
+    [LoggerMessage(2106, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} was with the callee when the node stopped; calling it again")]
     public static partial void RetryingAfterRestart(ILogger logger, Guid streamId, string method, string target);
 
-    [LoggerMessage(2107, LogLevel.Warning, "Stream {StreamId}: {Method} {Target} was with the callee when the node stopped; answering 502 with an unknown outcome")]
+    [LoggerMessage(2107, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} was with the callee when the node stopped; answering 502 with an unknown outcome")]
     public static partial void OutcomeUnknown(ILogger logger, Guid streamId, string method, string target);
 
-    [LoggerMessage(2108, LogLevel.Information, "Stream {StreamId}: answered from the response kept for Idempotency-Key {Key}")]
+    [LoggerMessage(2108, LogLevel.Information, "Stream {StreamId:N}: answered from the response kept for Idempotency-Key {Key}")]
     public static partial void AnsweredFromStore(ILogger logger, Guid streamId, string key);
 
-    [LoggerMessage(2109, LogLevel.Warning, "Stream {StreamId}: this node has no egress; refused the request from {Peer}")]
+    [LoggerMessage(2109, LogLevel.Warning, "Stream {StreamId:N}: this node has no egress; refused the request from {Peer}")]
     public static partial void RefusedWithoutEgress(ILogger logger, Guid streamId, string peer);
 
     [LoggerMessage(2110, LogLevel.Warning, "Purging kept responses failed")]
@@ -63,7 +63,7 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame; dropped")]
     public static partial void MalformedFrame(ILogger logger, string peer, long sequence);
 
-    [LoggerMessage(2201, LogLevel.Warning, "Stream {StreamId} from {Peer}: the head does not parse; dropped")]
+    [LoggerMessage(2201, LogLevel.Warning, "Stream {StreamId:N} from {Peer}: the head does not parse; dropped")]
     public static partial void MalformedHead(ILogger logger, Exception exception, string peer, Guid streamId);
 
     [LoggerMessage(2202, LogLevel.Error, "Sending to {Peer} failed")]
@@ -72,16 +72,16 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2203, LogLevel.Error, "Marking message {Sequence} from {Peer} handled failed")]
     public static partial void MarkFailed(ILogger logger, Exception exception, string peer, long sequence);
 
-    [LoggerMessage(2205, LogLevel.Error, "Stream {StreamId} from {Peer}: handling a {Type} frame failed")]
+    [LoggerMessage(2205, LogLevel.Error, "Stream {StreamId:N} from {Peer}: handling a {Type} frame failed")]
     public static partial void FrameFailed(ILogger logger, Exception exception, string peer, Guid streamId, FrameType type);
 
-    [LoggerMessage(2206, LogLevel.Warning, "{Peer} sent a frame of version {Version} (stream {StreamId}), which this node does not speak; answered with the versions it does")]
+    [LoggerMessage(2206, LogLevel.Warning, "{Peer} sent a frame of version {Version} (stream {StreamId:N}), which this node does not speak; answered with the versions it does")]
     public static partial void UnsupportedVersionReceived(ILogger logger, string peer, byte version, Guid streamId);
 
     [LoggerMessage(2207, LogLevel.Error, "{Peer} does not speak frame version {Version}; it speaks {Supported}. Upgrade one of the nodes")]
     public static partial void PeerSpeaksOtherVersions(ILogger logger, string peer, byte version, string supported);
 
-    [LoggerMessage(2208, LogLevel.Information, "Stream {StreamId}: {Peer}'s heartbeat no longer lists it; its caller is gone, ending it")]
+    [LoggerMessage(2208, LogLevel.Information, "Stream {StreamId:N}: {Peer}'s heartbeat no longer lists it; its caller is gone, ending it")]
     public static partial void UnlistedStreamEnded(ILogger logger, Guid streamId, string peer);
 
     [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]

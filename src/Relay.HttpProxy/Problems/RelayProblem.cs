@@ -70,13 +70,14 @@ internal static class RelayProblem
     public static ProblemDetails UnknownRequest(string id) =>
         Create(StatusCodes.Status404NotFound, "unknown-request", "No such request", $"No request '{id}' is kept here: it never was, or its response has expired.");
 
-    public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Default.ProblemDetails);
+    public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Readable.ProblemDetails);
 
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem)
     {
         var response = context.Response;
         response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         response.ContentType = ContentType;
+        response.Headers.XContentTypeOptions = "nosniff";
         var body = Serialize(problem);
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);

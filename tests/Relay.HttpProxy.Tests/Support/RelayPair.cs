@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Relay.Host.Configuration;
 using Relay.Host.Hosting;
 using Relay.Layer1;
@@ -25,6 +26,7 @@ internal sealed class RelayPair : IAsyncDisposable
     private readonly List<FaultInjectingFolderPipe> _pipes = [];
     private IHost? _a;
     private IHost? _b;
+    private LogCapture? _logsA;
 
     // RELAY_TEST_LOGS=1 shows both nodes' logs on the test run's console.
     private static readonly Action<Microsoft.Extensions.Logging.ILoggingBuilder> Logging =
@@ -59,7 +61,7 @@ internal sealed class RelayPair : IAsyncDisposable
     public string Folder => _folder.Path;
 
     public static async Task<RelayPair> StartAsync(
-        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null)
+        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null)
     {
         var keys = folder.Sub("keys");
         var fileSystem = new FileSystem();
@@ -89,7 +91,8 @@ internal sealed class RelayPair : IAsyncDisposable
         }
 
         await relay.StartBAsync();
-        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), Logging);
+        relay._logsA = logsA;
+        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA));
         await relay._a.StartAsync();
         var address = relay._a.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         relay.Ingress = new Uri(address);
@@ -107,7 +110,7 @@ internal sealed class RelayPair : IAsyncDisposable
         await _a!.StopAsync();
         _a.Dispose();
         OptionsA.Ingress!.Urls = Ingress.GetLeftPart(UriPartial.Authority);
-        _a = RelayHost.Build(OptionsA, new ConfigurationBuilder().Build(), Logging);
+        _a = RelayHost.Build(OptionsA, new ConfigurationBuilder().Build(), LoggingFor(_logsA));
         await _a.StartAsync();
     }
 
@@ -122,7 +125,9 @@ internal sealed class RelayPair : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client?.Dispose();
-        foreach (var host in new[] { _a, _b })
+        var hosts = new[] { _a, _b };
+        (_a, _b) = (null, null);
+        foreach (var host in hosts)
         {
             if (host is not null)
             {
@@ -135,7 +140,17 @@ internal sealed class RelayPair : IAsyncDisposable
         {
             await pipe.DisposeAsync();
         }
+
+        // Disposing twice (a test that stops the nodes itself) is harmless.
+        _pipes.Clear();
     }
+
+    private static Action<Microsoft.Extensions.Logging.ILoggingBuilder> LoggingFor(LogCapture? capture) =>
+        capture is null ? Logging : logging =>
+        {
+            Logging(logging);
+            logging.AddProvider(capture);
+        };
 
     private static RelayOptions NodeOptions(TemporaryFolder folder, string id, string peer)
     {
