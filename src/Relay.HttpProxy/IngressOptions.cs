@@ -31,4 +31,10 @@ public sealed class IngressOptions
 
     /// <summary>The largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Addresses (<c>10.0.0.7</c>) and ranges (<c>10.0.0.0/24</c>) of proxies in front of this node whose
+    /// <c>Forwarded</c> and <c>X-Forwarded-*</c> headers are believed. From any other caller they are dropped.
+    /// </summary>
+    public IList<string> TrustedProxies { get; } = [];
 }

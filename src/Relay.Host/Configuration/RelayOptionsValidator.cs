@@ -95,6 +95,11 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         require(ingress.CallbackFirstRetryDelay > TimeSpan.Zero, "Ingress:CallbackFirstRetryDelay", "must be positive");
         require(ingress.CallbackMaxRetryDelay >= ingress.CallbackFirstRetryDelay, "Ingress:CallbackMaxRetryDelay", "must be at least Relay:Ingress:CallbackFirstRetryDelay");
         require(ingress.CallbackGiveUpAfter > TimeSpan.Zero, "Ingress:CallbackGiveUpAfter", "must be positive");
+        for (var i = 0; i < ingress.TrustedProxies.Count; i++)
+        {
+            require(HttpProxy.Http.TrustedProxies.TryParse(ingress.TrustedProxies[i], out _), $"Ingress:TrustedProxies:{i}", $"'{ingress.TrustedProxies[i]}' is not an IP address or CIDR range (for example 10.0.0.7 or 10.0.0.0/24)");
+        }
+
         for (var i = 0; i < ingress.AllowedCallbacks.Count; i++)
         {
             require(IsHttpUrl(ingress.AllowedCallbacks[i]), $"Ingress:AllowedCallbacks:{i}", $"'{ingress.AllowedCallbacks[i]}' is not an absolute http or https URL");

@@ -41,6 +41,7 @@ internal sealed class EntryForwarder
     private readonly HttpProxyMetrics _metrics;
 
     private readonly AsyncRequests _async;
+    private readonly TrustedProxies _trustedProxies;
 
     public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, AsyncRequests asyncRequests)
     {
@@ -49,6 +50,7 @@ internal sealed class EntryForwarder
         _links = links;
         _options = options;
         _routes = new RouteTable(options.Routes);
+        _trustedProxies = new TrustedProxies(options.TrustedProxies);
         _time = time;
         _logger = logger;
     }
@@ -200,7 +202,7 @@ internal sealed class EntryForwarder
         await _async.AnswerAcceptedAsync(context, id, mode).ConfigureAwait(false);
     }
 
-    private static async Task<AcceptedRequest?> SendHeadAsync(
+    private async Task<AcceptedRequest?> SendHeadAsync(
         HttpContext context,
         IngressRouteOptions route,
         string target,
@@ -212,17 +214,31 @@ internal sealed class EntryForwarder
     {
         var request = context.Request;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        // Forwarding headers are the caller's word: only a trusted proxy's is taken (its chain kept, its
+        // view of host and scheme used); from anyone else they are dropped and this node says its own.
+        var fromProxy = _trustedProxies.Contains(context.Connection.RemoteIpAddress);
+        var callerHost = request.Host.Value ?? "";
+        var callerScheme = request.Scheme;
+        if (fromProxy)
+        {
+            callerHost = TrustedProxies.FirstValue(request.Headers["X-Forwarded-Host"]) ?? callerHost;
+            callerScheme = TrustedProxies.FirstValue(request.Headers["X-Forwarded-Proto"]) ?? callerScheme;
+        }
+
+        string[] notForwarded = fromProxy
+            ? [HeaderNames.Host, "X-Forwarded-Host", "X-Forwarded-Proto", .. withoutHeaders]
+            : [HeaderNames.Host, .. HeaderRules.Forwarding, .. withoutHeaders];
         var head = new RequestHead(
             request.Method,
             target,
-            HeaderRules.Flatten(request.Headers, request.Headers.Connection, [HeaderNames.Host, .. withoutHeaders]),
+            HeaderRules.Flatten(request.Headers, request.Headers.Connection, notForwarded),
             request.ContentLength,
             hasBody,
             (long)deadline.TotalMilliseconds,
             route.Compression,
             context.Connection.RemoteIpAddress?.ToString(),
-            request.Host.Value ?? "",
-            request.Scheme);
+            callerHost,
+            callerScheme);
         var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
         var encoder = new BodyEncoder(route.Compression && HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType));
         using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);

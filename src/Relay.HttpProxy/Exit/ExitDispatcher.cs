@@ -309,9 +309,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             var content = response.Content;
             var responseHead = new ResponseHead(
                 (int)response.StatusCode,
+                // As the callee sent them: the raw field lines, never re-parsed (parsing splits Server into products and reorders Cache-Control).
                 HeaderRules.Flatten(
-                    response.Headers.Concat(content.Headers).Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value.ToArray())),
-                    string.Join(',', response.Headers.Connection)),
+                    response.Headers.NonValidated.Concat(content.Headers.NonValidated).Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value.ToArray())),
+                    response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connection) ? string.Join(',', connection) : null),
                 content.Headers.ContentLength);
             var mayCompress = head.CompressResponse
                 && HeaderRules.IsWorthCompressing(string.Join(',', content.Headers.ContentEncoding), content.Headers.ContentType?.MediaType);
@@ -423,17 +424,28 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
         var headers = head.Headers;
         string? forwardedFor = null;
+        string? forwarded = null;
         for (var i = 0; i + 1 < headers.Length; i += 2)
         {
             var (name, value) = (headers[i], headers[i + 1]);
-            if (string.Equals(name, HeaderNames.Expect, StringComparison.OrdinalIgnoreCase))
+            // Host and scheme are set from the head below, never appended to what came (a trusted proxy's view is already in the head).
+            if (string.Equals(name, HeaderNames.Expect, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, "X-Forwarded-Host", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, "X-Forwarded-Proto", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
+            // A chain only a trusted proxy's headers can have started: this hop is added to its end.
             if (string.Equals(name, "X-Forwarded-For", StringComparison.OrdinalIgnoreCase))
             {
                 forwardedFor = forwardedFor is null ? value : forwardedFor + ", " + value;
+                continue;
+            }
+
+            if (string.Equals(name, "Forwarded", StringComparison.OrdinalIgnoreCase))
+            {
+                forwarded = forwarded is null ? value : forwarded + ", " + value;
                 continue;
             }
 
@@ -446,7 +458,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         // RFC 7239 and the de facto X-Forwarded-* set: who called, and how.
         var caller = head.CallerAddress;
         var forNode = caller is null ? "unknown" : caller.Contains(':', StringComparison.Ordinal) ? $"\"[{caller}]\"" : caller;
-        request.Headers.TryAddWithoutValidation("Forwarded", $"for={forNode};host=\"{head.CallerHost}\";proto={head.CallerScheme}");
+        var thisHop = $"for={forNode};host=\"{head.CallerHost}\";proto={head.CallerScheme}";
+        request.Headers.TryAddWithoutValidation("Forwarded", forwarded is null ? thisHop : $"{forwarded}, {thisHop}");
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", caller is null ? forwardedFor : forwardedFor is null ? caller : $"{forwardedFor}, {caller}");
         request.Headers.TryAddWithoutValidation("X-Forwarded-Host", head.CallerHost);
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", head.CallerScheme);

@@ -6,12 +6,20 @@ namespace Relay.HttpProxy.Http;
 /// <summary>Which headers cross the relay, and which body encodings are worth compressing.</summary>
 internal static class HeaderRules
 {
-    // RFC 9110 section 7.6.1, plus the older names proxies still meet.
+    // RFC 9110 section 7.6.1, the older names proxies still meet, HTTP/2's connection settings and
+    // Alt-Svc (it advertises this hop's alternatives, not the far one's), as reverse proxies strip them.
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
         HeaderNames.Connection, HeaderNames.KeepAlive, HeaderNames.ProxyConnection, HeaderNames.TE, HeaderNames.Trailer,
         HeaderNames.TransferEncoding, HeaderNames.Upgrade, HeaderNames.ProxyAuthenticate, HeaderNames.ProxyAuthorization,
+        "Proxy-Features", "HTTP2-Settings", HeaderNames.AltSvc,
     };
+
+    /// <summary>
+    /// Forwarding headers: who called, for which host, over which scheme. A caller could write
+    /// anything into them, so they cross only from a trusted proxy; the entry node sets its own.
+    /// </summary>
+    public static readonly string[] Forwarding = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP"];
 
     /// <summary>Names in a <c>Connection</c> header are hop-by-hop for this message (RFC 9110 section 7.6.1).</summary>
     public static HashSet<string>? ConnectionListed(StringValues connection)
@@ -36,6 +44,7 @@ internal static class HeaderRules
     /// <summary>True for headers that are not copied end to end; the body length travels on its own.</summary>
     public static bool IsExcluded(string name, HashSet<string>? connectionListed) =>
         HopByHop.Contains(name)
+        || name.StartsWith(':')
         || string.Equals(name, HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
         || (connectionListed?.Contains(name) ?? false);
 
