@@ -18,6 +18,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId:N}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
+    [LoggerMessage(2030, LogLevel.Information, "Refused a request path: {Reason}")]
+    public static partial void UnsafePathRefused(ILogger logger, string reason);
+
     [LoggerMessage(2010, LogLevel.Information, "Request {RequestId:N}: callback to {Url} delivered after {Attempts} attempt(s)")]
     public static partial void CallbackDelivered(ILogger logger, Guid requestId, string url, int attempts);
 

@@ -62,6 +62,16 @@ internal sealed class EntryForwarder
     {
         var request = context.Request;
         var path = request.Path.ToUriComponent();
+        // Before routing: the raw target, since the server has already decoded and normalised the path.
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? path;
+        var rawPath = rawTarget.Split('?', 2)[0];
+        if (PathSafety.Problem(rawPath) is { } unsafePath)
+        {
+            HttpProxyLog.UnsafePathRefused(_logger, unsafePath);
+            await RelayProblem.WriteAsync(context, RelayProblem.UnsafePath(unsafePath)).ConfigureAwait(false);
+            return;
+        }
+
         if (!_routes.TryMatch(path, request.QueryString.ToUriComponent(), out var route, out var target))
         {
             await RelayProblem.WriteAsync(context, RelayProblem.UnknownRoute(path)).ConfigureAwait(false);

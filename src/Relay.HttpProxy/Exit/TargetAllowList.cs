@@ -1,3 +1,5 @@
+using Relay.HttpProxy.Http;
+
 namespace Relay.HttpProxy.Exit;
 
 /// <summary>
@@ -15,7 +17,9 @@ internal sealed class TargetAllowList
 
     public bool IsAllowed(string target)
     {
-        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.UserInfo.Length > 0)
+        // Matched on the path as a callee would decode it: one that decodes to somewhere else is never allowed.
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.UserInfo.Length > 0
+            || PathSafety.Problem(PathSafety.RawPathOf(target)) is not null)
         {
             return false;
         }

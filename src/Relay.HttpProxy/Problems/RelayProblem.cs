@@ -64,6 +64,9 @@ internal static class RelayProblem
         return problem;
     }
 
+    public static ProblemDetails UnsafePath(string why) =>
+        Create(StatusCodes.Status400BadRequest, "unsafe-path", "Path refused", $"The request path is refused because {why}: a service behind the relay could read it as another path.");
+
     public static ProblemDetails CallbackNotAllowed(string url) =>
         Create(StatusCodes.Status403Forbidden, "callback-not-allowed", "Callback not allowed", $"Relay-Callback '{url}' is not an absolute http(s) URL under one of the ingress's allowed callbacks.");
 
