@@ -14,4 +14,7 @@ public sealed class EgressOptions
 
     /// <summary>The largest response body kept for repeats of an <c>Idempotency-Key</c>; a repeat of a larger one gets 409.</summary>
     public long MaxStoredResponseBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Connections to one callee (scheme, host and port) at the most; further requests wait for one.</summary>
+    public int MaxConnectionsPerTarget { get; set; } = 256;
 }

@@ -82,6 +82,7 @@ public sealed class HttpRelay : IAsyncDisposable
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
                 ConnectTimeout = egress.ConnectTimeout,
+                MaxConnectionsPerServer = egress.MaxConnectionsPerTarget,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });

@@ -37,4 +37,7 @@ public sealed class IngressOptions
     /// <c>Forwarded</c> and <c>X-Forwarded-*</c> headers are believed. From any other caller they are dropped.
     /// </summary>
     public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>Requests in progress to one peer at the most; more get 503 with <c>Retry-After</c>.</summary>
+    public int MaxConcurrentStreams { get; set; } = 1024;
 }

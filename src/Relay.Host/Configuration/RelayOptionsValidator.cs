@@ -62,6 +62,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             }
 
             Require(egress.ConnectTimeout > TimeSpan.Zero, "Egress:ConnectTimeout", "must be positive");
+            Require(egress.MaxConnectionsPerTarget > 0, "Egress:MaxConnectionsPerTarget", "must be positive");
             Require(egress.IdempotencyKeyLifetime > TimeSpan.Zero, "Egress:IdempotencyKeyLifetime", "must be positive");
             Require(egress.MaxStoredResponseBytes >= 0, "Egress:MaxStoredResponseBytes", "must not be negative");
         }
@@ -90,6 +91,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
         require(ingress.Deadline > TimeSpan.Zero, "Ingress:Deadline", "must be positive");
         require(ingress.MaxRequestBodyBytes > 0, "Ingress:MaxRequestBodyBytes", "must be positive");
+        require(ingress.MaxConcurrentStreams > 0, "Ingress:MaxConcurrentStreams", "must be positive");
         require(ingress.AsyncDeadline > TimeSpan.Zero, "Ingress:AsyncDeadline", "must be positive");
         require(ingress.AsyncResponseLifetime > TimeSpan.Zero, "Ingress:AsyncResponseLifetime", "must be positive");
         require(ingress.CallbackFirstRetryDelay > TimeSpan.Zero, "Ingress:CallbackFirstRetryDelay", "must be positive");

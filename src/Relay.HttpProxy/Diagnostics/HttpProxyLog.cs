@@ -18,6 +18,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId:N}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
+    [LoggerMessage(2040, LogLevel.Warning, "Refused a request to {Peer}: {Limit} requests to it are in progress")]
+    public static partial void TooManyStreams(ILogger logger, string peer, int limit);
+
     [LoggerMessage(2030, LogLevel.Information, "Refused a request path: {Reason}")]
     public static partial void UnsafePathRefused(ILogger logger, string reason);
 

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -42,6 +44,7 @@ internal sealed class EntryForwarder
 
     private readonly AsyncRequests _async;
     private readonly TrustedProxies _trustedProxies;
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _streamsPerPeer = new(StringComparer.Ordinal);
 
     public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, AsyncRequests asyncRequests)
     {
@@ -98,6 +101,29 @@ internal sealed class EntryForwarder
         }
 
         var link = _links[route.Peer];
+        var streams = _streamsPerPeer.GetOrAdd(route.Peer, _ => new StrongBox<int>());
+        if (Interlocked.Increment(ref streams.Value) > _options.MaxConcurrentStreams)
+        {
+            Interlocked.Decrement(ref streams.Value);
+            HttpProxyLog.TooManyStreams(_logger, route.Peer, _options.MaxConcurrentStreams);
+            context.Response.Headers.RetryAfter = "1";
+            await RelayProblem.WriteAsync(context, RelayProblem.TooManyStreams(route.Peer, _options.MaxConcurrentStreams)).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ForwardToPeerAsync(context, route, target, link, mode, callbackUrl).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref streams.Value);
+        }
+    }
+
+    private async Task ForwardToPeerAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link, AsyncMode? mode, string? callbackUrl)
+    {
+        var request = context.Request;
         if (mode is { } answerLater)
         {
             await ForwardAndAnswerLaterAsync(context, route, target, link, answerLater, callbackUrl).ConfigureAwait(false);

@@ -64,6 +64,9 @@ internal static class RelayProblem
         return problem;
     }
 
+    public static ProblemDetails TooManyStreams(string peer, int limit) =>
+        Create(StatusCodes.Status503ServiceUnavailable, "too-many-streams", "Too many requests in progress", $"{limit} requests to '{peer}' are already in progress; try again shortly.");
+
     public static ProblemDetails UnsafePath(string why) =>
         Create(StatusCodes.Status400BadRequest, "unsafe-path", "Path refused", $"The request path is refused because {why}: a service behind the relay could read it as another path.");
 

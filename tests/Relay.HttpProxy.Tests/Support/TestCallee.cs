@@ -65,6 +65,9 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Arrivals at <c>/gate/{tag}</c>, with the Idempotency-Key each carried.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<string>> GateArrivals { get; } = new();
 
+    /// <summary>The connections requests to <c>/gate/{tag}</c> came on.</summary>
+    public ConcurrentDictionary<string, byte> GateConnections { get; } = new();
+
     /// <summary>Signalled whenever a request reaches <c>/gate/{tag}</c>.</summary>
     public SemaphoreSlim GateArrived { get; } = new(0);
 
@@ -240,6 +243,7 @@ internal sealed class TestCallee : IAsyncDisposable
         app.MapMethods("/gate/{tag}", ["GET", "POST"], async (HttpContext context, string tag) =>
         {
             GateArrivals.GetOrAdd(tag, _ => new ConcurrentQueue<string>()).Enqueue(context.Request.Headers["Idempotency-Key"].ToString());
+            GateConnections.TryAdd(context.Connection.Id, 0);
             GateArrived.Release();
             await GateOpen.Task.WaitAsync(context.RequestAborted);
             return Results.Text("through " + tag);
