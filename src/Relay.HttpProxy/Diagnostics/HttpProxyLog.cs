@@ -7,10 +7,10 @@ namespace Relay.HttpProxy.Diagnostics;
 internal static partial class HttpProxyLog
 {
     [LoggerMessage(2000, LogLevel.Debug, "Stream {StreamId:N}: {Method} {Target} accepted for {Peer}")]
-    public static partial void RequestAccepted(ILogger logger, Guid streamId, string method, string target, string peer);
+    public static partial void RequestAccepted(ILogger logger, Guid streamId, string method, LoggedUrl target, string peer);
 
     [LoggerMessage(2001, LogLevel.Warning, "Stream {StreamId:N}: no response from {Target} within {Deadline}")]
-    public static partial void DeadlineExceeded(ILogger logger, Guid streamId, string target, TimeSpan deadline);
+    public static partial void DeadlineExceeded(ILogger logger, Guid streamId, LoggedUrl target, TimeSpan deadline);
 
     [LoggerMessage(2002, LogLevel.Information, "Stream {StreamId:N}: request body abandoned ({Reason})")]
     public static partial void UploadAbandoned(ILogger logger, Guid streamId, ResetReason reason);
@@ -25,37 +25,37 @@ internal static partial class HttpProxyLog
     public static partial void UnsafePathRefused(ILogger logger, string reason);
 
     [LoggerMessage(2010, LogLevel.Information, "Request {RequestId:N}: callback to {Url} delivered after {Attempts} attempt(s)")]
-    public static partial void CallbackDelivered(ILogger logger, Guid requestId, string url, int attempts);
+    public static partial void CallbackDelivered(ILogger logger, Guid requestId, LoggedUrl url, int attempts);
 
     [LoggerMessage(2011, LogLevel.Warning, "Request {RequestId:N}: callback to {Url} failed ({Reason}); attempt {Attempt} in {Delay}")]
-    public static partial void CallbackRetrying(ILogger logger, Guid requestId, string url, string reason, int attempt, TimeSpan delay);
+    public static partial void CallbackRetrying(ILogger logger, Guid requestId, LoggedUrl url, string reason, int attempt, TimeSpan delay);
 
     [LoggerMessage(2012, LogLevel.Error, "Request {RequestId:N}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
-    public static partial void CallbackAbandoned(ILogger logger, Guid requestId, string url, int attempts, TimeSpan giveUpAfter);
+    public static partial void CallbackAbandoned(ILogger logger, Guid requestId, LoggedUrl url, int attempts, TimeSpan giveUpAfter);
 
     [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId:N}: {Method} {Target} answered {Status}")]
-    public static partial void RequestServed(ILogger logger, Guid streamId, string method, string target, int status);
+    public static partial void RequestServed(ILogger logger, Guid streamId, string method, LoggedUrl target, int status);
 
     [LoggerMessage(2101, LogLevel.Warning, "Stream {StreamId:N}: {Target} is not an allowed target; refused the request from {Peer}")]
-    public static partial void TargetRefused(ILogger logger, Guid streamId, string target, string peer);
+    public static partial void TargetRefused(ILogger logger, Guid streamId, LoggedUrl target, string peer);
 
     [LoggerMessage(2102, LogLevel.Warning, "Stream {StreamId:N}: calling {Target} failed")]
-    public static partial void CalleeUnreachable(ILogger logger, Exception exception, Guid streamId, string target);
+    public static partial void CalleeUnreachable(ILogger logger, Exception exception, Guid streamId, LoggedUrl target);
 
     [LoggerMessage(2103, LogLevel.Information, "Stream {StreamId:N}: call to {Target} abandoned ({Reason})")]
-    public static partial void CallAbandoned(ILogger logger, Guid streamId, string target, ResetReason reason);
+    public static partial void CallAbandoned(ILogger logger, Guid streamId, LoggedUrl target, ResetReason reason);
 
     [LoggerMessage(2104, LogLevel.Warning, "Stream {StreamId:N}: the response body from {Target} broke off")]
-    public static partial void ResponseBroken(ILogger logger, Exception exception, Guid streamId, string target);
+    public static partial void ResponseBroken(ILogger logger, Exception exception, Guid streamId, LoggedUrl target);
 
     [LoggerMessage(2105, LogLevel.Error, "Stream {StreamId:N}: relaying to {Target} failed")]
-    public static partial void ExchangeFailed(ILogger logger, Exception exception, Guid streamId, string target);
+    public static partial void ExchangeFailed(ILogger logger, Exception exception, Guid streamId, LoggedUrl target);
 
     [LoggerMessage(2106, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} was with the callee when the node stopped; calling it again")]
-    public static partial void RetryingAfterRestart(ILogger logger, Guid streamId, string method, string target);
+    public static partial void RetryingAfterRestart(ILogger logger, Guid streamId, string method, LoggedUrl target);
 
     [LoggerMessage(2107, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} was with the callee when the node stopped; answering 502 with an unknown outcome")]
-    public static partial void OutcomeUnknown(ILogger logger, Guid streamId, string method, string target);
+    public static partial void OutcomeUnknown(ILogger logger, Guid streamId, string method, LoggedUrl target);
 
     [LoggerMessage(2108, LogLevel.Information, "Stream {StreamId:N}: answered from the response kept for Idempotency-Key {Key}")]
     public static partial void AnsweredFromStore(ILogger logger, Guid streamId, string key);
