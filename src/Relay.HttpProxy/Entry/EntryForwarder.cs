@@ -142,6 +142,7 @@ internal sealed class EntryForwarder
             var accepted = await SendHeadAsync(context, route, target, exchange, link, deadline, [], context.RequestAborted).ConfigureAwait(false);
             if (accepted is null)
             {
+                context.Abort();
                 return;
             }
 
@@ -187,6 +188,9 @@ internal sealed class EntryForwarder
             }
             catch (StreamResetException)
             {
+                // The request body broke off (the caller stopped sending, or too slowly): never let the
+                // server's default empty 200 stand for an answer.
+                context.Abort();
                 return;
             }
 
@@ -217,6 +221,7 @@ internal sealed class EntryForwarder
         if (accepted is null)
         {
             exchange.Fail(new StreamResetException(ResetReason.CallerGone, "The caller went away before its request was accepted."));
+            context.Abort();
             return;
         }
 
@@ -229,6 +234,11 @@ internal sealed class EntryForwarder
                 if (failure.Reason == ResetReason.BodyTooLarge)
                 {
                     await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Broken off: no 202 for a request that did not arrive whole.
+                    context.Abort();
                 }
 
                 return;
