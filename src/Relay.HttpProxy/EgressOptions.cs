@@ -17,4 +17,10 @@ public sealed class EgressOptions
 
     /// <summary>Connections to one callee (scheme, host and port) at the most; further requests wait for one.</summary>
     public int MaxConnectionsPerTarget { get; set; } = 256;
+
+    /// <summary>
+    /// How far the entry node's clock may be ahead of this one's. A request that arrives whole after its
+    /// deadline (by the entry node's clock) plus this is never called: its caller has had a 504.
+    /// </summary>
+    public TimeSpan ClockSkewAllowance { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -63,6 +63,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
 
             Require(egress.ConnectTimeout > TimeSpan.Zero, "Egress:ConnectTimeout", "must be positive");
             Require(egress.MaxConnectionsPerTarget > 0, "Egress:MaxConnectionsPerTarget", "must be positive");
+            Require(egress.ClockSkewAllowance >= TimeSpan.Zero, "Egress:ClockSkewAllowance", "must not be negative");
             Require(egress.IdempotencyKeyLifetime > TimeSpan.Zero, "Egress:IdempotencyKeyLifetime", "must be positive");
             Require(egress.MaxStoredResponseBytes >= 0, "Egress:MaxStoredResponseBytes", "must not be negative");
         }

@@ -33,6 +33,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2012, LogLevel.Error, "Request {RequestId:N}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
     public static partial void CallbackAbandoned(ILogger logger, Guid requestId, LoggedUrl url, int attempts, TimeSpan giveUpAfter);
 
+    [LoggerMessage(2140, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} arrived after its deadline; not called")]
+    public static partial void ExpiredNotCalled(ILogger logger, Guid streamId, string method, LoggedUrl target);
+
     [LoggerMessage(2100, LogLevel.Debug, "Stream {StreamId:N}: {Method} {Target} answered {Status}")]
     public static partial void RequestServed(ILogger logger, Guid streamId, string method, LoggedUrl target, int status);
 

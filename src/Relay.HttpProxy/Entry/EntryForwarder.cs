@@ -13,6 +13,7 @@ using Relay.HttpProxy.Http;
 using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
+using Relay.Layer1;
 
 namespace Relay.HttpProxy.Entry;
 
@@ -163,6 +164,8 @@ internal sealed class EntryForwarder
             {
                 link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
                 HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
+                // Not yet with the peer: the exit node will find it expired and never call it. Otherwise nobody here can tell.
+                context.Response.Headers["Relay-Outcome"] = accepted.Value.HeadAcknowledged.IsCompletedSuccessfully ? "unknown" : "not-sent";
                 await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline, DescribePeerTrouble?.Invoke(route.Peer))).ConfigureAwait(false);
                 return;
             }
@@ -284,7 +287,8 @@ internal sealed class EntryForwarder
             route.Compression,
             context.Connection.RemoteIpAddress?.ToString(),
             callerHost,
-            callerScheme);
+            callerScheme,
+            _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds);
         var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
         var encoder = new BodyEncoder(route.Compression && HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType));
         using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);
@@ -323,9 +327,10 @@ internal sealed class EntryForwarder
             frame.EndBody(sent);
         }
 
+        SentMessage message;
         try
         {
-            await BodyPump.SendChunkAsync(link, frame, exchange.UploadWindow, cancellationToken).ConfigureAwait(false);
+            message = await BodyPump.SendChunkAsync(link, frame, exchange.UploadWindow, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -338,7 +343,7 @@ internal sealed class EntryForwarder
             encoder.Dispose();
         }
 
-        return new AcceptedRequest(encoder, sent, complete);
+        return new AcceptedRequest(encoder, sent, complete, message.Acknowledged);
     }
 
     private async Task UploadAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
@@ -425,5 +430,6 @@ internal sealed class EntryForwarder
         context.RequestAborted.IsCancellationRequested
         || exception is BadHttpRequestException or IOException or OperationCanceledException;
 
-    private readonly record struct AcceptedRequest(BodyEncoder Encoder, long SentInline, bool Complete);
+    /// <param name="HeadAcknowledged">Completes once the peer has the head: until then, the request has certainly not been called.</param>
+    private readonly record struct AcceptedRequest(BodyEncoder Encoder, long SentInline, bool Complete, Task HeadAcknowledged);
 }

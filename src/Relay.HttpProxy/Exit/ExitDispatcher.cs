@@ -103,7 +103,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
 
         var retryFrame = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? message.Payload.ToArray() : null;
-        Track(HandleAsync(link, exchange, message, callerKey, retryFrame, previous, done));
+        Track(HandleAsync(link, exchange, message, callerKey, retryFrame, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
     }
 
     /// <summary>Settles the requests that were with a callee when this node stopped.</summary>
@@ -187,7 +187,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     }
 
     private async Task HandleAsync(
-        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, byte[]? retryFrame, Task? previous, TaskCompletionSource? done)
+        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, byte[]? retryFrame, Task? previous, TaskCompletionSource? done, bool wholeInHead)
     {
         var head = exchange.Head;
         try
@@ -195,6 +195,16 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             if (previous is not null)
             {
                 await previous.ConfigureAwait(false);
+            }
+
+            // Whole and already past its deadline: the caller has had its 504, so calling now would do work nobody waits for.
+            if (head.ExpiresAtUnixMilliseconds is { } expires && wholeInHead
+                && _time.GetUtcNow().ToUnixTimeMilliseconds() > expires + (long)_options.ClockSkewAllowance.TotalMilliseconds)
+            {
+                HttpProxyLog.ExpiredNotCalled(_logger, exchange.StreamId, head.Method, head.Target);
+                await SendProblemAsync(link, exchange.StreamId, RelayProblem.DeadlineExceeded(TimeSpan.FromMilliseconds(head.DeadlineMilliseconds)), ["Relay-Outcome", "not-sent"]).ConfigureAwait(false);
+                link.MarkHandled(message);
+                return;
             }
 
             if (!_allowed.IsAllowed(head.Target))

@@ -11,6 +11,10 @@ namespace Relay.HttpProxy.Protocol;
 /// <param name="CallerAddress">The caller's IP address, for <c>Forwarded</c>.</param>
 /// <param name="CallerHost">The Host the caller addressed.</param>
 /// <param name="CallerScheme">The scheme the caller used.</param>
+/// <param name="ExpiresAtUnixMilliseconds">
+/// When the caller stops waiting, by the entry node's clock: its send time plus the deadline. A head
+/// whose whole request arrives after it is never called. Absent from older entry nodes.
+/// </param>
 internal sealed record RequestHead(
     string Method,
     string Target,
@@ -21,4 +25,5 @@ internal sealed record RequestHead(
     bool CompressResponse,
     string? CallerAddress,
     string CallerHost,
-    string CallerScheme);
+    string CallerScheme,
+    long? ExpiresAtUnixMilliseconds = null);

@@ -129,7 +129,7 @@ internal static class BodyPump
     }
 
     /// <summary>Sends one frame carrying body bytes, within the stream's credit and the peer's budget; completes once it is durable.</summary>
-    public static async Task SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
+    public static async Task<SentMessage> SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
     {
         var bytes = frame.BodyBytes;
         await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
@@ -153,5 +153,7 @@ internal static class BodyPump
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
+
+        return sent;
     }
 }

@@ -114,6 +114,17 @@ internal sealed class RelayPair : IAsyncDisposable
         await _a.StartAsync();
     }
 
+    /// <summary>Stops site-b cleanly, leaving it down until <see cref="StartBAgainAsync"/>.</summary>
+    public async Task StopBAsync()
+    {
+        await _b!.StopAsync();
+        _b.Dispose();
+        _b = null;
+    }
+
+    /// <summary>Starts site-b again on the same state after <see cref="StopBAsync"/>.</summary>
+    public Task StartBAgainAsync() => StartBAsync();
+
     /// <summary>Stops site-b cleanly and starts it again on the same state.</summary>
     public async Task RestartBAsync()
     {
