@@ -35,4 +35,7 @@ public enum FileRejectReason
 
     /// <summary>Larger than any file a peer may write.</summary>
     TooLarge,
+
+    /// <summary>A FIFO, socket, device, directory or symbolic link under a segment file name: never opened, left in place.</summary>
+    NotRegularFile,
 }

@@ -30,6 +30,9 @@ public sealed class Layer1Node : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+
+    // Names of entries that are not regular files: left in place, counted once, skipped while they stay.
+    private readonly HashSet<string> _notRegular = new(StringComparer.Ordinal);
     private readonly int _maxAcceptedFileBytes;
     private readonly string _ownNamePrefix;
     private int _disposed;
@@ -316,7 +319,17 @@ public sealed class Layer1Node : IAsyncDisposable
             while (_inbox.Names.TryRead(out var name))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Consume(name, fragments);
+                try
+                {
+                    Consume(name, fragments);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // One file must never stop the inbox: log it, let a later listing offer it again.
+                    Layer1Log.FileConsumeFailed(_context.Logger, exception, name);
+                    fragments.Clear();
+                    _inbox.Release(name);
+                }
             }
         }
     }
@@ -327,6 +340,14 @@ public sealed class Layer1Node : IAsyncDisposable
         var path = fileSystem.Path.Combine(_context.Options.Inbox, name);
         if (!SegmentFileName.TryParse(name, out var claimedSender, out _, out _) || IsConsumed(name))
         {
+            _inbox.Release(name);
+            return;
+        }
+
+        // Before any open: opening a FIFO blocks, and a link may point anywhere.
+        if (FolderEntryProbe.Probe(fileSystem, path) == FolderEntryKind.NotRegularFile)
+        {
+            SkipNotRegular(name, claimedSender, "not a regular file");
             _inbox.Release(name);
             return;
         }
@@ -346,6 +367,14 @@ public sealed class Layer1Node : IAsyncDisposable
             try
             {
                 using var stream = fileSystem.FileStream.Create(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+                if (!stream.CanSeek)
+                {
+                    // Swapped for a FIFO or socket after the check: what was opened is not a regular file.
+                    SkipNotRegular(name, claimedSender, "not a regular file when opened");
+                    remove = false;
+                    return;
+                }
+
                 if (stream.Length > _maxAcceptedFileBytes)
                 {
                     Reject(name, claimedSender, FileRejectReason.TooLarge, $"{stream.Length} bytes");
@@ -362,7 +391,7 @@ public sealed class Layer1Node : IAsyncDisposable
                 remove = false;
                 return;
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException)
             {
                 Layer1Log.FileReadFailed(_context.Logger, exception, name);
                 remove = false;
@@ -456,11 +485,25 @@ public sealed class Layer1Node : IAsyncDisposable
         return text.Length > maxLength ? clean + "…" : clean;
     }
 
+    private void SkipNotRegular(string name, string claimedSender, string detail)
+    {
+        bool first;
+        lock (_consumed)
+        {
+            first = _notRegular.Add(name);
+        }
+
+        if (first)
+        {
+            Reject(name, claimedSender, FileRejectReason.NotRegularFile, detail);
+        }
+    }
+
     private bool IsConsumed(string name)
     {
         lock (_consumed)
         {
-            return _consumed.Contains(name);
+            return _consumed.Contains(name) || _notRegular.Contains(name);
         }
     }
 
@@ -511,6 +554,7 @@ public sealed class Layer1Node : IAsyncDisposable
         lock (_consumed)
         {
             _consumed.IntersectWith(present);
+            _notRegular.IntersectWith(present);
         }
     }
 

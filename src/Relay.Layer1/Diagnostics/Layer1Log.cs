@@ -44,6 +44,9 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "The inbox {Folder} holds {OwnFiles} file(s) this node wrote and {ForeignFiles} addressed to other nodes: are the inbox and outbox crossed, or does a transfer loop back?")]
     public static partial void InboxMisaddressed(ILogger logger, string folder, int ownFiles, int foreignFiles);
 
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Handling {FileName} failed; the inbox goes on")]
+    public static partial void FileConsumeFailed(ILogger logger, Exception exception, string fileName);
+
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Could not delete the spooled message {Sequence} for {Peer}; it goes at the next start")]
     public static partial void SpoolDeleteFailed(ILogger logger, Exception exception, string peer, long sequence);
 
