@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Abstractions;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Relay.HttpProxy.Tests.Support;
 using Relay.Layer1.Faults;
@@ -26,7 +25,7 @@ public sealed class CrashTests
     {
         using var folder = new TemporaryFolder();
         await using var callee = await TestCallee.StartAsync();
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         WriteSetup(folder, callee.BaseUrl, port);
         var fileSystem = new FileSystem();
         await using var toB = new FaultInjectingFolderPipe(fileSystem, folder.Sub("a-out"), folder.Sub("b-in"), Faulty);
@@ -43,7 +42,7 @@ public sealed class CrashTests
         var nodeB = RelayProcess.Start(Path.Combine(folder.Path, "b.json"), Path.Combine(folder.Path, "b.log"));
         try
         {
-            await WaitForHealthAsync(client);
+            await LoopbackPorts.WaitForHealthAsync(client);
             var answered = 0;
             var attempts = new ConcurrentDictionary<int, int>();
             using var limit = new SemaphoreSlim(24);
@@ -101,7 +100,7 @@ public sealed class CrashTests
     {
         using var folder = new TemporaryFolder();
         await using var callee = await TestCallee.StartAsync();
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         WriteSetup(folder, callee.BaseUrl, port);
         await using var toB = new FaultInjectingFolderPipe(new FileSystem(), folder.Sub("a-out"), folder.Sub("b-in"), FaultProfile.Lossless);
         await using var toA = new FaultInjectingFolderPipe(new FileSystem(), folder.Sub("b-out"), folder.Sub("a-in"), FaultProfile.Lossless);
@@ -112,7 +111,7 @@ public sealed class CrashTests
         var nodeB = RelayProcess.Start(Path.Combine(folder.Path, "b.json"), Path.Combine(folder.Path, "b.log"));
         try
         {
-            await WaitForHealthAsync(client);
+            await LoopbackPorts.WaitForHealthAsync(client);
             var post = client.PostAsync("/svc/gate/post", new StringContent("once"));
             var get = client.GetAsync("/svc/gate/get");
             Assert.True(await callee.GateArrived.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -180,28 +179,6 @@ public sealed class CrashTests
         Assert.Fail($"request {i} never got an answer");
     }
 
-    private static async Task WaitForHealthAsync(HttpClient client)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                using var response = await client.GetAsync("/relay/health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the entry node never became healthy");
-    }
-
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 1200 && !condition(); i++)
@@ -210,13 +187,6 @@ public sealed class CrashTests
         }
 
         Assert.True(condition(), "the load did not progress");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void WriteSetup(TemporaryFolder folder, string calleeBaseUrl, int port)

@@ -1,6 +1,5 @@
 using System.IO.Abstractions;
 using System.Net;
-using System.Net.Sockets;
 using Relay.HttpProxy.Tests.Support;
 using Relay.Layer1.Identity;
 
@@ -15,12 +14,12 @@ public sealed class SecondInstanceTests
     {
         using var folder = new TemporaryFolder();
         await using var callee = await TestCallee.StartAsync();
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         WriteSetup(folder, callee.BaseUrl, port);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         using var nodeA = RelayProcess.Start(Path.Combine(folder.Path, "a.json"), Path.Combine(folder.Path, "a.log"));
         using var nodeB = RelayProcess.Start(Path.Combine(folder.Path, "b.json"), Path.Combine(folder.Path, "b.log"));
-        await WaitForHealthAsync(client);
+        await LoopbackPorts.WaitForHealthAsync(client);
         using (var before = await client.GetAsync("/svc/echo/before"))
         {
             before.EnsureSuccessStatusCode();
@@ -38,35 +37,6 @@ public sealed class SecondInstanceTests
         after.EnsureSuccessStatusCode();
         using var health = await client.GetAsync("/relay/health");
         Assert.Contains("\"up\"", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient client)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                using var response = await client.GetAsync("/relay/health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the entry node never became healthy");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void WriteSetup(TemporaryFolder folder, string calleeBaseUrl, int port)
