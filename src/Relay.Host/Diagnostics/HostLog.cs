@@ -19,4 +19,7 @@ internal static partial class HostLog
 
     [LoggerMessage(3061, LogLevel.Information, "Ingress listening on {Addresses}")]
     public static partial void IngressListening(ILogger logger, string addresses);
+
+    [LoggerMessage(3062, LogLevel.Warning, "Link degraded: {Warning}")]
+    public static partial void LinkWarning(ILogger logger, string warning);
 }

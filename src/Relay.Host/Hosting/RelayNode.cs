@@ -26,6 +26,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     private HttpRelay? _relay;
     private ITimer? _statusTimer;
     private DateTimeOffset _startedAt;
+    private HashSet<string> _warned = [];
 
     private readonly NodeKeyring _keyring;
 
@@ -228,11 +229,29 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
+    // Each warning is logged once when it appears, not every second while it lasts; its figures (seconds, counts) do not make it new.
+    private void LogNewWarnings(IReadOnlyList<string> warnings)
+    {
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var warning in warnings)
+        {
+            var key = new string([.. warning.Where(c => !char.IsAsciiDigit(c))]);
+            if (current.Add(key) && !_warned.Contains(key))
+            {
+                HostLog.LinkWarning(_logger, warning);
+            }
+        }
+
+        _warned = current;
+    }
+
     private void WriteStatus(string state = NodeStates.Running)
     {
         try
         {
-            StatusFile.Write(_options.Node.StateDirectory, GetStatus(state));
+            var status = GetStatus(state);
+            StatusFile.Write(_options.Node.StateDirectory, status);
+            LogNewWarnings(status.Warnings);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ObjectDisposedException)
         {

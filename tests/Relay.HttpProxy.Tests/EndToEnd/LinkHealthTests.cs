@@ -15,6 +15,7 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 public sealed class LinkHealthTests : IAsyncLifetime, IDisposable
 {
     private readonly TemporaryFolder _folder = new();
+    private readonly LogCapture _logs = new();
     private TestCallee _callee = null!;
     private RelayPair? _relay;
 
@@ -30,7 +31,11 @@ public sealed class LinkHealthTests : IAsyncLifetime, IDisposable
         await _callee.DisposeAsync();
     }
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose()
+    {
+        _logs.Dispose();
+        _folder.Dispose();
+    }
 
     [Fact]
     public async Task HealthyLink_IsUp()
@@ -48,11 +53,12 @@ public sealed class LinkHealthTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task SilentPeer_WhileARequestWaits_IsDegraded_AndNamedInThe504()
     {
+        var logs = _logs;
         _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, FaultProfile.Lossless, a =>
         {
             a.Http.PeerSilenceWarning = TimeSpan.FromSeconds(1);
             a.Ingress!.Routes.Add(new IngressRouteOptions { PathPrefix = "/quick/", Peer = "site-b", Target = _callee.BaseUrl, Deadline = TimeSpan.FromSeconds(3) });
-        });
+        }, logsA: logs);
         // Nothing comes back from site-b any more.
         await _relay.Pipes[1].DisposeAsync();
 
@@ -62,6 +68,10 @@ public sealed class LinkHealthTests : IAsyncLifetime, IDisposable
         Assert.Equal(504, (int)response.StatusCode);
         Assert.Contains("No file from site-b for", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("No file from site-b", string.Join(' ', _relay.NodeA.GetStatus().Warnings), StringComparison.Ordinal);
+        var logged = await logs.WaitForAsync(3062, line => line.Contains("No file from site-b", StringComparison.Ordinal));
+        Assert.StartsWith("Link degraded: No file from site-b for ", logged, StringComparison.Ordinal);
+        // Once per onset: the seconds it has lasted do not make it a new warning.
+        Assert.Single(logs.Lines, l => l.EventId == 3062 && l.Message.Contains("No file from site-b", StringComparison.Ordinal));
     }
 
     [Fact]
