@@ -45,6 +45,11 @@ internal static class RunCommand
                 await error.WriteLineAsync("relay: " + exception.Message).ConfigureAwait(false);
                 return 2;
             }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                await ReportAsync(error, path, [$"Relay:Node:StateDirectory: cannot use '{options.Node.StateDirectory}': {exception.Message}"]).ConfigureAwait(false);
+                return 2;
+            }
 
             using var heldLock = stateLock;
             NodeKeyring keyring;

@@ -30,7 +30,7 @@ public sealed class StateDirectoryLock : IDisposable
         {
             held = new FileStream(lockPath, OwnerOnlyFiles.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
         }
-        catch (IOException)
+        catch (IOException exception) when (exception is not (FileNotFoundException or DirectoryNotFoundException))
         {
             var holder = File.Exists(pidPath) ? File.ReadAllText(pidPath).Trim() : "unknown";
             throw new InvalidOperationException(

@@ -154,6 +154,18 @@ public sealed class StartupChecksTests : CliTestFolder
         Assert.Contains("already in use", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StateDirectoryThatCannotBeMade_IsOneLineNamingTheKey()
+    {
+        var config = await WriteNodeAsync();
+        // A file where the state directory's parent should be: the folder cannot be created.
+        await File.WriteAllTextAsync(Path.Combine(Folder, "state"), "not a folder");
+
+        var error = await RunFailingAsync(config);
+
+        Assert.Contains("Relay:Node:StateDirectory: cannot use", error, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the node, which must stop by itself with exit code 2 and a single line on stderr.</summary>
     private static async Task<string> RunFailingAsync(string config)
     {

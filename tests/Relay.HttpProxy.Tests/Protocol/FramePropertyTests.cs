@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using CsCheck;
+using Relay.Tests.Shared;
 using Relay.HttpProxy.Protocol;
 
 namespace Relay.HttpProxy.Tests.Protocol;

@@ -1,4 +1,5 @@
 using CsCheck;
+using Relay.Tests.Shared;
 using Relay.Layer1.Format;
 using Relay.Layer1.Tests.Support;
 

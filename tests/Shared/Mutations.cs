@@ -1,6 +1,6 @@
 using CsCheck;
 
-namespace Relay.HttpProxy.Tests.Protocol;
+namespace Relay.Tests.Shared;
 
 /// <summary>Generates damaged copies of valid encodings: bit flips, truncation, extension, overwritten bytes.</summary>
 internal static class Mutations
