@@ -1,38 +1,19 @@
 using System.Net.Sockets;
 using System.Text;
 using Relay.HttpProxy.Tests.Support;
-using Relay.Layer1.Faults;
 
 namespace Relay.HttpProxy.Tests.EndToEnd;
 
 /// <summary>A request body that breaks off is never answered as a success, held or asynchronous, and the far call never completes.</summary>
-public sealed class BrokenUploadTests : IAsyncLifetime, IDisposable
+public sealed class BrokenUploadTests : LosslessRelayTest
 {
-    private readonly TemporaryFolder _folder = new();
-    private TestCallee _callee = null!;
-    private RelayPair _relay = null!;
-
-    public async Task InitializeAsync()
-    {
-        _callee = await TestCallee.StartAsync();
-        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, FaultProfile.Lossless);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _relay.DisposeAsync();
-        await _callee.DisposeAsync();
-    }
-
-    public void Dispose() => _folder.Dispose();
-
     [Theory]
     [InlineData("")]
     [InlineData("Prefer: respond-async\r\n")]
     public async Task ChunkedUploadThatStallsAfterFiveBytes_IsNeverASuccess(string extraHeaders)
     {
         using var client = new TcpClient();
-        await client.ConnectAsync(_relay.Ingress.Host, _relay.Ingress.Port);
+        await client.ConnectAsync(Relay.Ingress.Host, Relay.Ingress.Port);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(
             $"POST /svc/upload HTTP/1.1\r\nHost: relay.test\r\nTransfer-Encoding: chunked\r\n{extraHeaders}\r\n5\r\nhello\r\n"));
@@ -44,7 +25,7 @@ public sealed class BrokenUploadTests : IAsyncLifetime, IDisposable
 
         Assert.False(answer.StartsWith("HTTP/1.1 2", StringComparison.Ordinal), $"a broken upload was answered: {answer}");
         Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 400", StringComparison.Ordinal) || answer.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), answer);
-        Assert.Equal(0, _callee.UploadsCompleted);
+        Assert.Equal(0, Callee.UploadsCompleted);
     }
 
     private static async Task<string> ReadToEndAsync(NetworkStream stream)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.Versioning;
 using Relay.HttpProxy.Tests.Support;
-using Relay.Layer1.Faults;
 
 namespace Relay.HttpProxy.Tests.EndToEnd;
 
@@ -10,28 +9,10 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 /// SQLite WAL and shared-memory files) holds plaintext headers and bodies: owner-only, 0600 in 0700.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class FileModeTests : IAsyncLifetime, IDisposable
+public sealed class FileModeTests : LosslessRelayTest
 {
     private const UnixFileMode GroupOrOther =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
-    private readonly TemporaryFolder _folder = new();
-    private TestCallee _callee = null!;
-    private RelayPair _relay = null!;
-
-    public async Task InitializeAsync()
-    {
-        _callee = await TestCallee.StartAsync();
-        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl, FaultProfile.Lossless);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _relay.DisposeAsync();
-        await _callee.DisposeAsync();
-    }
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task EveryFileANodeKeeps_IsOwnerOnly()
@@ -41,19 +22,19 @@ public sealed class FileModeTests : IAsyncLifetime, IDisposable
         {
             keyed.Headers.Add("Idempotency-Key", "\"mode-test\"");
             keyed.Headers.Add("Authorization", "Bearer secret");
-            using var response = await _relay.Client.SendAsync(keyed);
+            using var response = await Relay.Client.SendAsync(keyed);
             response.EnsureSuccessStatusCode();
         }
 
         using (var later = new HttpRequestMessage(HttpMethod.Post, "/svc/echo/later") { Content = new ByteArrayContent(new byte[200 * 1024]) })
         {
             later.Headers.Add("Prefer", "respond-async");
-            using var accepted = await _relay.Client.SendAsync(later);
+            using var accepted = await Relay.Client.SendAsync(later);
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
             await WaitForKeptResponseAsync(accepted.Headers.Location!);
         }
 
-        var stateDirectories = new[] { _relay.OptionsA.Node.StateDirectory, _relay.OptionsB.Node.StateDirectory };
+        var stateDirectories = new[] { Relay.OptionsA.Node.StateDirectory, Relay.OptionsB.Node.StateDirectory };
         var files = stateDirectories.SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories)).ToList();
         var folders = stateDirectories.Concat(stateDirectories.SelectMany(d => Directory.EnumerateDirectories(d, "*", SearchOption.AllDirectories))).ToList();
 
@@ -72,7 +53,7 @@ public sealed class FileModeTests : IAsyncLifetime, IDisposable
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {
-            using var poll = await _relay.Client.GetAsync(location);
+            using var poll = await Relay.Client.GetAsync(location);
             if (poll.StatusCode != HttpStatusCode.Accepted)
             {
                 poll.EnsureSuccessStatusCode();

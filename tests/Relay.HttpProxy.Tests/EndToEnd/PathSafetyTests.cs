@@ -1,30 +1,15 @@
+using Relay.Host.Configuration;
 using Relay.HttpProxy.Exit;
 using Relay.HttpProxy.Tests.Support;
-using Relay.Layer1.Faults;
 
 namespace Relay.HttpProxy.Tests.EndToEnd;
 
 /// <summary>Paths that a callee would decode into another path never reach it; allowlists and callbacks are matched on the decoded path.</summary>
-public sealed class PathSafetyTests : IAsyncLifetime, IDisposable
+public sealed class PathSafetyTests : LosslessRelayTest
 {
-    private readonly TemporaryFolder _folder = new();
-    private TestCallee _callee = null!;
-    private RelayPair _relay = null!;
+    private protected override string TargetOf(TestCallee callee) => callee.BaseUrl + "echo/pub/";
 
-    public async Task InitializeAsync()
-    {
-        _callee = await TestCallee.StartAsync();
-        _relay = await RelayPair.StartAsync(_folder, _callee.BaseUrl + "echo/pub/", FaultProfile.Lossless, a =>
-            a.Ingress!.AllowedCallbacks.Add(_callee.BaseUrl + "callback/hooks/"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _relay.DisposeAsync();
-        await _callee.DisposeAsync();
-    }
-
-    public void Dispose() => _folder.Dispose();
+    private protected override void ConfigureA(RelayOptions a) => a.Ingress!.AllowedCallbacks.Add(Callee.BaseUrl + "callback/hooks/");
 
     [Theory]
     [InlineData("/svc/..%2fprivate.txt")]
@@ -35,40 +20,40 @@ public sealed class PathSafetyTests : IAsyncLifetime, IDisposable
     [InlineData("/svc/%2e%2e/private.txt")]
     public async Task EncodedTraversal_Is400Problem_AndNeverReachesTheCallee(string path)
     {
-        var (head, body) = await RawHttp.SendAsync(_relay.Ingress, $"GET {path} HTTP/1.1\r\nHost: relay.test\r\nX-Tag: t\r\n\r\n");
+        var (head, body) = await RawHttp.SendAsync(Relay.Ingress, $"GET {path} HTTP/1.1\r\nHost: relay.test\r\nX-Tag: t\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 ", head, StringComparison.Ordinal);
         Assert.Contains("urn:relay:problem:unsafe-path", body, StringComparison.Ordinal);
-        Assert.True(_callee.Arrivals.IsEmpty, "the callee was called");
+        Assert.True(Callee.Arrivals.IsEmpty, "the callee was called");
     }
 
     [Fact]
     public async Task EncodedNul_Is400_AndNeverReachesTheCallee()
     {
         // Kestrel refuses a decoded NUL itself, before the relay sees the request; the relay's own check is the second line.
-        var (head, _) = await RawHttp.SendAsync(_relay.Ingress, "GET /svc/a%00b HTTP/1.1\r\nHost: relay.test\r\nX-Tag: t\r\n\r\n");
+        var (head, _) = await RawHttp.SendAsync(Relay.Ingress, "GET /svc/a%00b HTTP/1.1\r\nHost: relay.test\r\nX-Tag: t\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 ", head, StringComparison.Ordinal);
-        Assert.True(_callee.Arrivals.IsEmpty, "the callee was called");
+        Assert.True(Callee.Arrivals.IsEmpty, "the callee was called");
         Assert.Equal("it has a NUL", Http.PathSafety.Problem("/svc/a%00b"));
     }
 
     [Fact]
     public async Task OrdinaryEncodedPath_StillPasses()
     {
-        var (head, _) = await RawHttp.SendAsync(_relay.Ingress, "GET /svc/a%20b?next=%2Fx HTTP/1.1\r\nHost: relay.test\r\nX-Tag: ok\r\n\r\n");
+        var (head, _) = await RawHttp.SendAsync(Relay.Ingress, "GET /svc/a%20b?next=%2Fx HTTP/1.1\r\nHost: relay.test\r\nX-Tag: ok\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200 ", head, StringComparison.Ordinal);
-        Assert.Equal(1, _callee.ExecutionsOf("ok"));
+        Assert.Equal(1, Callee.ExecutionsOf("ok"));
     }
 
     [Fact]
     public async Task CallbackWithAnEncodedTraversal_IsNotAllowed()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/svc/x") { Content = new StringContent("x") };
-        request.Headers.TryAddWithoutValidation("Relay-Callback", _callee.BaseUrl + "callback/hooks/..%2fx");
+        request.Headers.TryAddWithoutValidation("Relay-Callback", Callee.BaseUrl + "callback/hooks/..%2fx");
 
-        using var response = await _relay.Client.SendAsync(request);
+        using var response = await Relay.Client.SendAsync(request);
 
         await Problem.AssertAsync(response, 403, "callback-not-allowed");
     }
