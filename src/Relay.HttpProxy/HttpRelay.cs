@@ -9,6 +9,7 @@ using Relay.HttpProxy.Entry;
 using Relay.HttpProxy.Exit;
 using Relay.HttpProxy.State;
 using Relay.Layer1;
+using Relay.Layer1.Loops;
 
 namespace Relay.HttpProxy;
 
@@ -25,6 +26,7 @@ public sealed class HttpRelay : IAsyncDisposable
     private readonly HttpMessageInvoker? _invoker;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly LoopSupervisor _supervisor;
     private readonly ILogger _logger;
 
     private readonly HttpProxyMetrics _metrics;
@@ -33,7 +35,7 @@ public sealed class HttpRelay : IAsyncDisposable
     private AsyncRequestStore? _asyncStore;
 
     private HttpRelay(
-        Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger, HttpProxyMetrics metrics)
+        Dictionary<string, PeerLink> links, EntryForwarder? entry, ExitDispatcher? exit, ExchangeStore? store, HttpMessageInvoker? invoker, ILogger logger, HttpProxyMetrics metrics, TimeProvider time)
     {
         _metrics = metrics;
         _links = links;
@@ -42,6 +44,7 @@ public sealed class HttpRelay : IAsyncDisposable
         _store = store;
         _invoker = invoker;
         _logger = logger;
+        _supervisor = new LoopSupervisor(logger, time, _stopping.Token);
     }
 
     /// <summary>Starts relaying over <paramref name="node"/>'s channels. A null <paramref name="ingress"/> or <paramref name="egress"/> leaves that side off.</summary>
@@ -103,7 +106,7 @@ public sealed class HttpRelay : IAsyncDisposable
             entry = new EntryForwarder(links, ingress, time, logger, metrics, asyncRequests);
         }
 
-        var relay = new HttpRelay(links, entry, exit, store, invoker, logger, metrics) { _async = asyncRequests, _asyncStore = asyncStore };
+        var relay = new HttpRelay(links, entry, exit, store, invoker, logger, metrics, time) { _async = asyncRequests, _asyncStore = asyncStore };
         if (asyncRequests is not null)
         {
             // Before the links run: responses to requests answered 202 before a restart must find their streams.
@@ -117,7 +120,7 @@ public sealed class HttpRelay : IAsyncDisposable
 
         foreach (var link in links.Values)
         {
-            relay._loops.Add(relay.RunLinkAsync(link));
+            relay._loops.Add(relay._supervisor.Start("frames from " + link.Peer, link.RunAsync));
         }
 
         foreach (var link in links.Values)
@@ -169,6 +172,9 @@ public sealed class HttpRelay : IAsyncDisposable
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
         [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];
 
+    /// <summary>The relay's loops (one reading each peer's frames); one not running is down until its restart.</summary>
+    public IReadOnlyList<LoopState> GetLoops() => _supervisor.Snapshot();
+
     public async ValueTask DisposeAsync()
     {
         if (_heartbeat is not null)
@@ -211,20 +217,4 @@ public sealed class HttpRelay : IAsyncDisposable
             link.SendHeartbeat();
         }
     }
-
-    private Task RunLinkAsync(PeerLink link) =>
-        Task.Run(async () =>
-        {
-            try
-            {
-                await link.RunAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-            }
-            catch (Exception exception)
-            {
-                HttpProxyLog.LinkFailed(_logger, exception, link.Peer);
-            }
-        });
 }

@@ -7,6 +7,7 @@ using Relay.Layer1.Diagnostics;
 using Relay.Layer1.Exchange;
 using Relay.Layer1.Format;
 using Relay.Layer1.Identity;
+using Relay.Layer1.Loops;
 using Relay.Layer1.State;
 
 namespace Relay.Layer1;
@@ -29,6 +30,7 @@ public sealed class Layer1Node : IAsyncDisposable
     private InboxMisaddressed _misaddressed = new(0, 0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly LoopSupervisor _supervisor;
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
 
     // Names of entries that are not regular files: left in place, counted once, skipped while they stay.
@@ -43,6 +45,7 @@ public sealed class Layer1Node : IAsyncDisposable
         _peers = peers;
         _maxAcceptedFileBytes = Math.Max(context.Options.MaxFileBytes, MinAcceptedFileBytes);
         _ownNamePrefix = context.NodeId + "_";
+        _supervisor = new LoopSupervisor(context.Logger, context.Time, _stopping.Token, context.Options.LoopRestartDelay);
         _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger)
         {
             Listed = OnListed,
@@ -198,6 +201,7 @@ public sealed class Layer1Node : IAsyncDisposable
         {
             OwnFilesInInbox = misaddressed.OwnFiles,
             ForeignFilesInInbox = misaddressed.ForeignFiles,
+            Loops = _supervisor.Snapshot(),
         };
     }
 
@@ -230,59 +234,18 @@ public sealed class Layer1Node : IAsyncDisposable
     private void Start()
     {
         DeleteLeftoverOwnFiles();
-        var stopping = _stopping.Token;
         foreach (var channels in _peers.Values)
         {
             // A fresh ack tells each peer at once what survived the restart: anything it believed held
             // in this node's memory before is gone and must come again.
             channels.Outbound.RequestAck();
-            _loops.Add(RunOnOwnThread(channels.Outbound.Peer, () => channels.Outbound.Run(stopping)));
+            _loops.Add(_supervisor.StartOnOwnThread("writer for " + channels.Outbound.Peer, channels.Outbound.Run));
         }
 
         _inbox.Start();
-        _loops.Add(RunGuardedAsync("inbox", () => _inbox.PollAsync(stopping)));
-        _loops.Add(RunOnOwnThread("inbox", () => Consume(stopping)));
+        _loops.Add(_supervisor.Start("inbox listing", _inbox.PollAsync));
+        _loops.Add(_supervisor.StartOnOwnThread("inbox reader", Consume));
     }
-
-    private Task RunGuardedAsync(string name, Func<Task> loop) =>
-        Task.Run(async () =>
-        {
-            try
-            {
-                await loop().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-            }
-            catch (Exception exception)
-            {
-                Layer1Log.ChannelLoopFailed(_context.Logger, exception, name);
-                throw;
-            }
-        });
-
-    // Loops that decrypt, encrypt and do file IO synchronously get threads of their own, so they
-    // never starve the thread pool that the application's async code runs on.
-    private Task RunOnOwnThread(string name, Action loop) =>
-        Task.Factory.StartNew(
-            () =>
-            {
-                try
-                {
-                    loop();
-                }
-                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-                {
-                }
-                catch (Exception exception)
-                {
-                    Layer1Log.ChannelLoopFailed(_context.Logger, exception, name);
-                    throw;
-                }
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
 
     // Files this node wrote before a restart: everything unacknowledged is sent again, so they are redundant.
     private void DeleteLeftoverOwnFiles()

@@ -39,6 +39,9 @@ public sealed class Layer1Options
     /// <summary>How often the inbox is listed in case the file system delivers no change events (SMB, NFS).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Wait before a loop that failed is started again; it doubles with each failure in a row, up to a minute.</summary>
+    public TimeSpan LoopRestartDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether files consumed from the inbox are deleted.</summary>
     public bool DeleteConsumedFiles { get; set; } = true;
 

@@ -24,6 +24,7 @@ public sealed class Layer1OptionsValidator : IValidateOptions<Layer1Options>
         Require(failures, options.MaxUnacknowledgedBytes >= options.MaxFileBytes, nameof(options.MaxUnacknowledgedBytes), "must be at least MaxFileBytes");
         Require(failures, options.MaxHeldBytes >= options.MaxUnacknowledgedBytes, nameof(options.MaxHeldBytes), "must be at least MaxUnacknowledgedBytes");
         Require(failures, options.PollInterval > TimeSpan.Zero, nameof(options.PollInterval), "must be positive");
+        Require(failures, options.LoopRestartDelay > TimeSpan.Zero && options.LoopRestartDelay <= TimeSpan.FromMinutes(1), nameof(options.LoopRestartDelay), "must be positive and at most a minute");
         Require(failures, options.MaxFileAge > TimeSpan.Zero, nameof(options.MaxFileAge), "must be positive");
         Require(failures, options.OwnFileRetention > TimeSpan.Zero, nameof(options.OwnFileRetention), "must be positive");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

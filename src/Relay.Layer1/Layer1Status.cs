@@ -1,3 +1,5 @@
+using Relay.Layer1.Loops;
+
 namespace Relay.Layer1;
 
 /// <summary>A snapshot of a node's channels, plus files dropped that named no known peer.</summary>
@@ -8,4 +10,7 @@ public sealed record Layer1Status(string NodeId, IReadOnlyList<PeerStatus> Peers
 
     /// <summary>Files addressed to other nodes, found in its inbox at the last listing (crossed folders); 0 when inbox and outbox are one folder.</summary>
     public int ForeignFilesInInbox { get; init; }
+
+    /// <summary>The node's loops (a writer per peer, the inbox listing and reader); one not running is down until its restart.</summary>
+    public IReadOnlyList<LoopState> Loops { get; init; } = [];
 }

@@ -73,6 +73,7 @@ internal static class StatusCommand
     {
         var state = status.State == NodeStates.Stopped ? $"stopped (at {status.At:u})"
             : age > Stale ? $"NOT RUNNING (last status {status.At:u})"
+            : status.Down.Count > 0 ? "running, DOWN"
             : status.Warnings.Count > 0 ? "running, DEGRADED" : "running";
         output.WriteLine($"node {status.Node}: {state}; ingress {(status.Ingress ? "on" : "off")}, egress {(status.Egress ? "on" : "off")}");
         if (status.Ingress)
@@ -99,6 +100,16 @@ internal static class StatusCommand
             {
                 output.WriteLine($"  VERSION MISMATCH: {peer.Peer} speaks frame versions {string.Join(", ", versions)} only");
             }
+        }
+
+        foreach (var loop in status.Loops.Where(loop => loop.Failures > 0))
+        {
+            output.WriteLine($"loop {loop.Name}: {(loop.Running ? "running" : "DOWN")}, {loop.Failures} failure(s), last at {loop.LastFailedAt:u}: {loop.LastError}");
+        }
+
+        foreach (var down in status.Down)
+        {
+            output.WriteLine("DOWN: " + down);
         }
 
         foreach (var warning in status.Warnings)

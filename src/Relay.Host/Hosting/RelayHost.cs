@@ -24,7 +24,9 @@ public static class RelayHost
     /// <param name="configuration">The configuration they came from (logging settings).</param>
     /// <param name="configureLogging">Log providers; a single-line console when null.</param>
     /// <param name="keyring">The node's keys, when already loaded (by <c>relay run</c>'s start-up checks); loaded from the options' files when null.</param>
-    public static IHost Build(RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder>? configureLogging = null, NodeKeyring? keyring = null)
+    /// <param name="fileSystem">What the node's folders and state are read and written through; the machine's own when null.</param>
+    public static IHost Build(
+        RelayOptions options, IConfiguration configuration, Action<ILoggingBuilder>? configureLogging = null, NodeKeyring? keyring = null, IFileSystem? fileSystem = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         configureLogging ??= logging => logging.AddSimpleConsole(console =>
@@ -36,12 +38,12 @@ public static class RelayHost
         if (options.Ingress is not { } ingress)
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            Configure(builder.Configuration, builder.Logging, builder.Services, options, configuration, configureLogging, keyring);
+            Configure(builder.Configuration, builder.Logging, builder.Services, options, configuration, configureLogging, keyring, fileSystem ?? new FileSystem());
             return builder.Build();
         }
 
         var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        Configure(web.Configuration, web.Logging, web.Services, options, configuration, configureLogging, keyring);
+        Configure(web.Configuration, web.Logging, web.Services, options, configuration, configureLogging, keyring, fileSystem ?? new FileSystem());
         web.Services.AddRoutingCore();
         web.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -71,7 +73,7 @@ public static class RelayHost
     internal static IResult Health(RelayNode node)
     {
         var health = node.GetHealth();
-        return Results.Json(health, StatusJsonContext.Default.HealthDocument, statusCode: health.Status == "starting" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+        return Results.Json(health, StatusJsonContext.Default.HealthDocument, statusCode: health.Status is "starting" or "down" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     private static void Configure(
@@ -81,7 +83,8 @@ public static class RelayHost
         RelayOptions options,
         IConfiguration configuration,
         Action<ILoggingBuilder> configureLogging,
-        NodeKeyring? keyring)
+        NodeKeyring? keyring,
+        IFileSystem fileSystem)
     {
         // Copied rather than chained: the host writes settings (such as its URLs) into its configuration.
         target.AddInMemoryCollection(configuration.AsEnumerable());
@@ -92,7 +95,8 @@ public static class RelayHost
         configureLogging(logging);
         services.AddMetrics();
         services.AddSingleton(options);
-        services.AddSingleton(_ => keyring ?? NodeKeyring.Load(options, new FileSystem()));
+        services.AddSingleton(fileSystem);
+        services.AddSingleton(_ => keyring ?? NodeKeyring.Load(options, fileSystem));
         services.AddSingleton<RelayNode>();
         services.AddHostedService(provider => provider.GetRequiredService<RelayNode>());
         if (ListenAddresses.Split(options.Admin.Urls).Length > 0)

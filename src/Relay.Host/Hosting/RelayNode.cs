@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.IO.Abstractions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Relay.Host.Configuration;
@@ -7,6 +8,7 @@ using Relay.Host.Diagnostics;
 using Relay.Host.Status;
 using Relay.HttpProxy;
 using Relay.Layer1;
+using Relay.Layer1.Loops;
 
 namespace Relay.Host.Hosting;
 
@@ -30,8 +32,11 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
     private readonly NodeKeyring _keyring;
 
-    public RelayNode(RelayOptions options, NodeKeyring keyring, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null)
+    private readonly IFileSystem _fileSystem;
+
+    public RelayNode(RelayOptions options, NodeKeyring keyring, IFileSystem fileSystem, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null)
     {
+        _fileSystem = fileSystem;
         _options = options;
         _keyring = keyring;
         _loggerFactory = loggerFactory;
@@ -51,7 +56,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         // thumbprint, so a node started again in this process would meet the disposed keys.
         var keys = _keyring.Own;
         var peers = _keyring.Peers;
-        var services = new Layer1NodeServices { LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
+        var services = new Layer1NodeServices { FileSystem = _fileSystem, LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
         _startedAt = DateTimeOffset.UtcNow;
         _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);
@@ -88,7 +93,8 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// <c>up</c> (200) when the node runs and sees nothing wrong; <c>degraded</c> (200, with the
-    /// reasons) when it runs but its links look wrong; <c>starting</c> (503) before it runs.
+    /// reasons) when it runs but its links look wrong; <c>down</c> (503, with the reasons) while one
+    /// of its loops waits to be restarted; <c>starting</c> (503) before it runs.
     /// </summary>
     public HealthDocument GetHealth()
     {
@@ -97,8 +103,10 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             return new HealthDocument("starting", NodeId);
         }
 
-        var warnings = GetStatus().Warnings;
-        return warnings.Count == 0 ? new HealthDocument("up", NodeId) : new HealthDocument("degraded", NodeId) { Reasons = warnings };
+        var status = GetStatus();
+        return status.Down.Count > 0 ? new HealthDocument("down", NodeId) { Reasons = [.. status.Down, .. status.Warnings] }
+            : status.Warnings.Count == 0 ? new HealthDocument("up", NodeId)
+            : new HealthDocument("degraded", NodeId) { Reasons = status.Warnings };
     }
 
     private NodeStatusDocument GetStatus(string state)
@@ -143,6 +151,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));
         var (waiting, callbacks) = _relay?.GetAsyncStatus() ?? (0, 0);
+        var loops = layer1.Loops.Concat(_relay?.GetLoops() ?? []).ToList();
         return new NodeStatusDocument(
             NodeId,
             now,
@@ -157,8 +166,13 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             OwnFilesInInbox = layer1.OwnFilesInInbox,
             ForeignFilesInInbox = layer1.ForeignFilesInInbox,
             Warnings = warnings,
+            Loops = [.. loops.Select(loop => new LoopStatusDocument(loop.Name, loop.IsRunning, loop.Failures, loop.LastError, loop.LastFailedAt, loop.RestartsAt))],
+            Down = [.. loops.Where(loop => !loop.IsRunning).Select(DescribeDown)],
         };
     }
+
+    private static string DescribeDown(LoopState loop) => string.Create(CultureInfo.InvariantCulture,
+        $"The {loop.Name} loop is down since {loop.LastFailedAt:u} after {loop.Failures} failure(s) ({loop.LastError}); it restarts at {loop.RestartsAt:u}. The node's log has the stack trace.");
 
     /// <summary>What looks wrong with the link to one peer, one sentence each (for the detail of a 504).</summary>
     private List<string> LinkWarnings(string peer)

@@ -20,6 +20,12 @@ public sealed record NodeStatusDocument(
     /// <summary>Files for other nodes found in its inbox (crossed folders).</summary>
     public int ForeignFilesInInbox { get; init; }
 
+    /// <summary>The node's loops; one not running is down (health answers 503) until its restart.</summary>
+    public IReadOnlyList<LoopStatusDocument> Loops { get; init; } = [];
+
+    /// <summary>Loops down right now, one sentence each; empty when all run.</summary>
+    public IReadOnlyList<string> Down { get; init; } = [];
+
     /// <summary>What the node can see is wrong with its links, one sentence each; empty when healthy.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

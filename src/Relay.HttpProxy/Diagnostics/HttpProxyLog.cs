@@ -92,7 +92,4 @@ internal static partial class HttpProxyLog
 
     [LoggerMessage(2208, LogLevel.Information, "Stream {StreamId:N}: {Peer}'s heartbeat no longer lists it; its caller is gone, ending it")]
     public static partial void UnlistedStreamEnded(ILogger logger, Guid streamId, string peer);
-
-    [LoggerMessage(2204, LogLevel.Error, "The loop reading {Peer}'s messages failed")]
-    public static partial void LinkFailed(ILogger logger, Exception exception, string peer);
 }

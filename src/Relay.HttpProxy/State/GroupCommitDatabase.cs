@@ -96,18 +96,19 @@ internal sealed class GroupCommitDatabase : IAsyncDisposable
                     {
                         results.Add(operation.Work(this));
                     }
-                    catch (SqliteException exception)
+                    catch (Exception exception)
                     {
-                        results.Add(exception);
+                        // One operation's failure is its own: the writer thread and everybody else's work go on.
+                        results.Add(new Failure(exception));
                     }
                 }
 
                 transaction.Commit();
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    if (results[i] is SqliteException failure)
+                    if (results[i] is Failure failure)
                     {
-                        batch[i].Completion.TrySetException(failure);
+                        batch[i].Completion.TrySetException(failure.Exception);
                     }
                     else
                     {
@@ -115,7 +116,7 @@ internal sealed class GroupCommitDatabase : IAsyncDisposable
                     }
                 }
             }
-            catch (SqliteException exception)
+            catch (Exception exception)
             {
                 batch.ForEach(operation => operation.Completion.TrySetException(exception));
             }
@@ -125,6 +126,8 @@ internal sealed class GroupCommitDatabase : IAsyncDisposable
             results.Clear();
         }
     }
+
+    private sealed record Failure(Exception Exception);
 
     private sealed record Operation(Func<GroupCommitDatabase, object?> Work, TaskCompletionSource<object?> Completion);
 }

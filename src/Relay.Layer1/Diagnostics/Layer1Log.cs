@@ -14,8 +14,11 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Node {NodeId} stopped")]
     public static partial void NodeStopped(ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Channel loop for {Peer} failed")]
-    public static partial void ChannelLoopFailed(ILogger logger, Exception exception, string peer);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "The {Loop} loop failed; it is down and restarts in {DelaySeconds} s")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, string loop, double delaySeconds);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The {Loop} loop restarted after {Failures} failure(s)")]
+    public static partial void LoopRestarted(ILogger logger, string loop, int failures);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Trace, Message = "Wrote {FileName}: {Fragments} fragment(s), {BodyBytes} body bytes")]
     public static partial void FileWritten(ILogger logger, string fileName, int fragments, int bodyBytes);

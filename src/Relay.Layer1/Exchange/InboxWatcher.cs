@@ -38,15 +38,13 @@ internal sealed class InboxWatcher : IDisposable
     /// <summary>Called with every name found by a full listing of the folder.</summary>
     public Action<HashSet<string>>? Listed { get; set; }
 
-    /// <summary>Starts watching, then lists the folder once so files already there are found.</summary>
+    /// <summary>Starts watching for change events; <see cref="PollAsync"/> lists the folder.</summary>
     public void Start()
     {
         if (_useWatcher)
         {
             StartWatcher();
         }
-
-        Scan();
     }
 
     private void StartWatcher()
@@ -68,11 +66,13 @@ internal sealed class InboxWatcher : IDisposable
         }
     }
 
+    /// <summary>Lists the folder at once, so files already there are found, then every poll interval.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_pollInterval);
         try
         {
+            Scan();
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 Scan();

@@ -27,6 +27,7 @@ internal sealed class RelayPair : IAsyncDisposable
     private IHost? _a;
     private IHost? _b;
     private LogCapture? _logsA;
+    private IFileSystem? _fileSystemA;
 
     // RELAY_TEST_LOGS=1 shows both nodes' logs on the test run's console.
     private static readonly Action<Microsoft.Extensions.Logging.ILoggingBuilder> Logging =
@@ -61,7 +62,7 @@ internal sealed class RelayPair : IAsyncDisposable
     public string Folder => _folder.Path;
 
     public static async Task<RelayPair> StartAsync(
-        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null)
+        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null, IFileSystem? fileSystemA = null)
     {
         var keys = folder.Sub("keys");
         var fileSystem = new FileSystem();
@@ -92,7 +93,8 @@ internal sealed class RelayPair : IAsyncDisposable
 
         await relay.StartBAsync();
         relay._logsA = logsA;
-        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA));
+        relay._fileSystemA = fileSystemA;
+        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA), fileSystem: fileSystemA);
         await relay._a.StartAsync();
         var address = relay._a.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         relay.Ingress = new Uri(address);
@@ -110,7 +112,7 @@ internal sealed class RelayPair : IAsyncDisposable
         await _a!.StopAsync();
         _a.Dispose();
         OptionsA.Ingress!.Urls = Ingress.GetLeftPart(UriPartial.Authority);
-        _a = RelayHost.Build(OptionsA, new ConfigurationBuilder().Build(), LoggingFor(_logsA));
+        _a = RelayHost.Build(OptionsA, new ConfigurationBuilder().Build(), LoggingFor(_logsA), fileSystem: _fileSystemA);
         await _a.StartAsync();
     }
 
