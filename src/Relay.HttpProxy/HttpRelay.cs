@@ -168,6 +168,9 @@ public sealed class HttpRelay : IAsyncDisposable
     public (int WaitingForResponse, int CallbacksBeingDelivered) GetAsyncStatus() =>
         _async is null ? (0, 0) : (_async.WaitingForResponse, _async.CallbacksBeingDelivered);
 
+    /// <summary>Bytes kept responses to requests answered 202 use, and the most they may use (0, 0 without ingress).</summary>
+    public (long Used, long Limit) GetAsyncStorage() => _async?.Storage ?? (0, 0);
+
     /// <summary>Streams in progress and malformed frames, per peer.</summary>
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
         [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];

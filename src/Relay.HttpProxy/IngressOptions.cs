@@ -17,6 +17,19 @@ public sealed class IngressOptions
     /// <summary>How long a response to a request answered 202 is kept at <c>/relay/requests/{id}</c> after it arrived.</summary>
     public TimeSpan AsyncResponseLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The most bytes kept for one response to a request answered 202 (as carried: compressed where the
+    /// route compresses). A larger response is dropped and its poll or callback gets a 502 problem.
+    /// </summary>
+    public long MaxAsyncResponseBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes all kept responses to requests answered 202 may use together. While a response of
+    /// <see cref="MaxAsyncResponseBytes"/> would not fit, new such requests get 503 with <c>Retry-After</c>;
+    /// a response that does not fit (several arriving at once) is dropped (502).
+    /// </summary>
+    public long MaxAsyncStorageBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+
     /// <summary>Base URLs a <c>Relay-Callback</c> may point under (same scheme, host and port, path under the base's). Empty: callbacks are refused.</summary>
     public IList<string> AllowedCallbacks { get; } = [];
 

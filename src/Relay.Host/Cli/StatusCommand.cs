@@ -79,6 +79,7 @@ internal static class StatusCommand
         if (status.Ingress)
         {
             output.WriteLine($"requests answered 202 waiting for their response: {status.AsyncRequestsWaiting}; callbacks being delivered: {status.CallbacksBeingDelivered}");
+            output.WriteLine($"kept responses use {status.AsyncStorageBytes} of {status.AsyncStorageLimitBytes} bytes");
         }
         foreach (var peer in status.Peers)
         {

@@ -95,6 +95,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         require(ingress.MaxConcurrentStreams > 0, "Ingress:MaxConcurrentStreams", "must be positive");
         require(ingress.AsyncDeadline > TimeSpan.Zero, "Ingress:AsyncDeadline", "must be positive");
         require(ingress.AsyncResponseLifetime > TimeSpan.Zero, "Ingress:AsyncResponseLifetime", "must be positive");
+        require(ingress.MaxAsyncResponseBytes > 0, "Ingress:MaxAsyncResponseBytes", "must be positive");
+        require(ingress.MaxAsyncStorageBytes >= ingress.MaxAsyncResponseBytes, "Ingress:MaxAsyncStorageBytes", "must be at least Relay:Ingress:MaxAsyncResponseBytes");
         require(ingress.CallbackFirstRetryDelay > TimeSpan.Zero, "Ingress:CallbackFirstRetryDelay", "must be positive");
         require(ingress.CallbackMaxRetryDelay >= ingress.CallbackFirstRetryDelay, "Ingress:CallbackMaxRetryDelay", "must be at least Relay:Ingress:CallbackFirstRetryDelay");
         require(ingress.CallbackGiveUpAfter > TimeSpan.Zero, "Ingress:CallbackGiveUpAfter", "must be positive");

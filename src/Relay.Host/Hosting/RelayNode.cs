@@ -151,6 +151,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));
         var (waiting, callbacks) = _relay?.GetAsyncStatus() ?? (0, 0);
+        var (storageUsed, storageLimit) = _relay?.GetAsyncStorage() ?? (0, 0);
         var loops = layer1.Loops.Concat(_relay?.GetLoops() ?? []).ToList();
         return new NodeStatusDocument(
             NodeId,
@@ -166,6 +167,8 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             OwnFilesInInbox = layer1.OwnFilesInInbox,
             ForeignFilesInInbox = layer1.ForeignFilesInInbox,
             Warnings = warnings,
+            AsyncStorageBytes = storageUsed,
+            AsyncStorageLimitBytes = storageLimit,
             Loops = [.. loops.Select(loop => new LoopStatusDocument(loop.Name, loop.IsRunning, loop.Failures, loop.LastError, loop.LastFailedAt, loop.RestartsAt))],
             Down = [.. loops.Where(loop => !loop.IsRunning).Select(DescribeDown)],
         };

@@ -20,6 +20,12 @@ public sealed record NodeStatusDocument(
     /// <summary>Files for other nodes found in its inbox (crossed folders).</summary>
     public int ForeignFilesInInbox { get; init; }
 
+    /// <summary>Bytes the responses kept for requests answered 202 use on disk.</summary>
+    public long AsyncStorageBytes { get; init; }
+
+    /// <summary>The most those responses may use (<c>Ingress:MaxAsyncStorageBytes</c>); 0 without ingress.</summary>
+    public long AsyncStorageLimitBytes { get; init; }
+
     /// <summary>The node's loops; one not running is down (health answers 503) until its restart.</summary>
     public IReadOnlyList<LoopStatusDocument> Loops { get; init; } = [];
 

@@ -41,6 +41,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, Task> _deliveries = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _sweep;
+    private readonly AsyncStorageBudget _budget;
     private long _lastPurge;
 
     public AsyncRequests(IngressOptions options, AsyncRequestStore store, IReadOnlyDictionary<string, PeerLink> links, TimeProvider time, ILogger logger)
@@ -55,12 +56,24 @@ internal sealed class AsyncRequests : IAsyncDisposable
         {
             Timeout = TimeSpan.FromMinutes(2),
         };
+        _budget = new AsyncStorageBudget(options.MaxAsyncStorageBytes, options.MaxAsyncResponseBytes);
+        foreach (var file in new DirectoryInfo(store.BodyDirectory).EnumerateFiles("*.body"))
+        {
+            _budget.Count(file.Length);
+        }
+
         _sweep = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     public int WaitingForResponse => _waiting.Count;
 
     public int CallbacksBeingDelivered => _deliveries.Count;
+
+    /// <summary>Bytes kept responses use now, and the most they may use.</summary>
+    public (long Used, long Limit) Storage => (_budget.Used, _budget.Limit);
+
+    /// <summary>Kept responses fill the storage budget: new requests that want theirs kept are refused.</summary>
+    public bool IsStorageFull => _budget.IsFull;
 
     /// <summary>The mode a request asks for, with its callback URL; null mode to hold the caller.</summary>
     public static (AsyncMode? Mode, string? CallbackUrl) ModeOf(HttpRequest request)
@@ -204,7 +217,12 @@ internal sealed class AsyncRequests : IAsyncDisposable
     private EntryExchange Register(Guid id, PeerLink link, DateTimeOffset created)
     {
         var exchange = new EntryExchange(id, link);
-        exchange.Sink = new AsyncResponseSink(id, _store, _time, Ended);
+        exchange.Sink = new AsyncResponseSink(
+            id, _store, _time, Ended, _budget, _options.MaxAsyncResponseBytes, problem =>
+            {
+                HttpProxyLog.AsyncResponseDropped(_logger, id, problem.Detail!);
+                link.Post(Frame.Reset(id, fromInitiator: true, ResetReason.ResponseTooLarge));
+            });
         _waiting[id] = (exchange, link, created);
         link.Register(exchange);
         return exchange;
@@ -379,7 +397,13 @@ internal sealed class AsyncRequests : IAsyncDisposable
         {
             foreach (var id in await _store.PurgeAsync(now - _options.AsyncResponseLifetime).ConfigureAwait(false))
             {
-                File.Delete(_store.BodyPath(id));
+                var body = new FileInfo(_store.BodyPath(id));
+                if (body.Exists)
+                {
+                    var length = body.Length;
+                    body.Delete();
+                    _budget.Give(length);
+                }
             }
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.Layer1.State;
 
@@ -8,6 +11,8 @@ namespace Relay.HttpProxy.Async;
 /// frames arrive. Each frame is written (and its state committed where it changes) before its
 /// message is marked handled, so a restart of the entry node loses nothing and duplicates nothing:
 /// the messages not yet marked come again and are appended only if newer than the file's last.
+/// A response larger than the per-response cap, or one that no longer fits the node's storage
+/// budget, is dropped: its file goes, the far side is told to stop, and a problem is kept instead.
 /// </summary>
 internal sealed class AsyncResponseSink : IDisposable
 {
@@ -15,28 +20,52 @@ internal sealed class AsyncResponseSink : IDisposable
     private readonly AsyncRequestStore _store;
     private readonly TimeProvider _time;
     private readonly Action<Guid, Task> _ended;
-    private readonly FileStream _file;
+    private readonly AsyncStorageBudget _budget;
+    private readonly long _maxBytes;
+    private readonly Action<ProblemDetails> _dropped;
+    private readonly Lock _gate = new();
+    private readonly string _path;
+    private FileStream? _file;
     private long _lastSequence;
+    private long _kept;
 
     /// <param name="id">The request.</param>
     /// <param name="store">Where its state is kept.</param>
     /// <param name="time">The clock.</param>
     /// <param name="ended">Told once the response is wholly kept, or failed, with the task committing that state.</param>
-    public AsyncResponseSink(Guid id, AsyncRequestStore store, TimeProvider time, Action<Guid, Task> ended)
+    /// <param name="budget">The storage all kept responses share.</param>
+    /// <param name="maxBytes">The most bytes kept for this response.</param>
+    /// <param name="dropped">Told that the response is dropped, and why: it tells the far side to stop sending it.</param>
+    public AsyncResponseSink(Guid id, AsyncRequestStore store, TimeProvider time, Action<Guid, Task> ended, AsyncStorageBudget budget, long maxBytes, Action<ProblemDetails> dropped)
     {
         _id = id;
         _store = store;
         _time = time;
         _ended = ended;
-        var path = store.BodyPath(id);
-        _lastSequence = StoredBodyFile.Recover(path);
-        _file = OwnerOnlyFiles.Create(path, FileMode.Append, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        _budget = budget;
+        _maxBytes = maxBytes;
+        _dropped = dropped;
+        _path = store.BodyPath(id);
+        _lastSequence = StoredBodyFile.Recover(_path);
+        _file = OwnerOnlyFiles.Create(_path, FileMode.Append, FileShare.Read | FileShare.Delete, bufferSize: 1);
+
+        // A file recovered after a restart is already counted in the budget (the node counts the folder when it opens).
+        _kept = _file.Length;
     }
 
     /// <summary>Keeps a response head (and its inline body); returns what the message's mark must wait for.</summary>
     public Task OnHead(long sequence, Frame frame, ResponseHead head)
     {
-        Append(sequence, frame);
+        if (head.ContentLength > _maxBytes)
+        {
+            return Drop(RelayProblem.AsyncResponseTooLarge(_maxBytes));
+        }
+
+        if (Append(sequence, frame) is { } problem)
+        {
+            return Drop(problem);
+        }
+
         var receiving = _store.ReceivingAsync(_id, head.Status, frame.HeadJson.ToArray());
         return frame.EndOfBody ? End(receiving, frame.DeclaredTotal) : receiving;
     }
@@ -44,42 +73,91 @@ internal sealed class AsyncResponseSink : IDisposable
     /// <summary>Keeps a body chunk; returns what the message's mark must wait for.</summary>
     public Task OnData(long sequence, Frame frame)
     {
-        Append(sequence, frame);
+        if (Append(sequence, frame) is { } problem)
+        {
+            return Drop(problem);
+        }
+
         return frame.EndOfBody ? End(Task.CompletedTask, frame.DeclaredTotal) : Task.CompletedTask;
     }
 
-    /// <summary>Keeps a problem as the answer: the response will not come (or not whole).</summary>
-    public Task Fail(Microsoft.AspNetCore.Mvc.ProblemDetails problem)
+    /// <summary>Keeps a problem as the answer: the response will not come (or not whole), so what came of it goes.</summary>
+    public Task Fail(ProblemDetails problem)
     {
-        var failed = _store.FailAsync(_id, problem.Status ?? 502, Problems.RelayProblem.Serialize(problem), _time.GetUtcNow());
+        DeleteFile();
+        var failed = _store.FailAsync(_id, problem.Status ?? 502, RelayProblem.Serialize(problem), _time.GetUtcNow());
         _ended(_id, failed);
         return failed;
     }
 
-    public void Dispose() => _file.Dispose();
-
-    private void Append(long sequence, Frame frame)
+    public void Dispose()
     {
-        if (sequence <= _lastSequence)
+        lock (_gate)
         {
-            return;
+            _file?.Dispose();
+            _file = null;
         }
+    }
 
-        if (!frame.Body.IsEmpty)
+    private Task Drop(ProblemDetails problem)
+    {
+        _dropped(problem);
+        return Fail(problem);
+    }
+
+    // Null when kept (or already kept before a restart); the problem when the chunk may not be kept.
+    private ProblemDetails? Append(long sequence, Frame frame)
+    {
+        lock (_gate)
         {
-            StoredBodyFile.Append(_file, sequence, frame.IsBrotli, frame.Body.Span);
-        }
-        else
-        {
+            if (sequence <= _lastSequence || _file is null)
+            {
+                return null;
+            }
+
             // An empty record still moves the last sequence on, so the frame is not taken twice.
-            StoredBodyFile.Append(_file, sequence, brotli: false, ReadOnlySpan<byte>.Empty);
-        }
+            long bytes = StoredBodyFile.RecordHeaderLength + frame.Body.Length;
+            if (_kept + bytes > _maxBytes)
+            {
+                return RelayProblem.AsyncResponseTooLarge(_maxBytes);
+            }
 
-        _lastSequence = sequence;
+            if (!_budget.TryTake(bytes))
+            {
+                return RelayProblem.AsyncStorageFull(_budget.Limit, StatusCodes.Status502BadGateway);
+            }
+
+            _kept += bytes;
+            StoredBodyFile.Append(_file, sequence, !frame.Body.IsEmpty && frame.IsBrotli, frame.Body.Span);
+            _lastSequence = sequence;
+            return null;
+        }
+    }
+
+    private void DeleteFile()
+    {
+        lock (_gate)
+        {
+            _file?.Dispose();
+            _file = null;
+            try
+            {
+                File.Delete(_path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Counted as used until the purge deletes it.
+                return;
+            }
+
+            _budget.Give(_kept);
+            _kept = 0;
+        }
     }
 
     private Task End(Task before, long declaredTotal)
     {
+        Dispose();
         var complete = CompleteAfterAsync(before, declaredTotal);
         _ended(_id, complete);
         return complete;

@@ -18,6 +18,12 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId:N}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
+    [LoggerMessage(2013, LogLevel.Warning, "Request {RequestId:N}: its response is dropped: {Why}")]
+    public static partial void AsyncResponseDropped(ILogger logger, Guid requestId, string why);
+
+    [LoggerMessage(2041, LogLevel.Warning, "Refused a request asking for its response to be kept: kept responses use {Used} of {Limit} bytes")]
+    public static partial void AsyncStorageFull(ILogger logger, long used, long limit);
+
     [LoggerMessage(2040, LogLevel.Warning, "Refused a request to {Peer}: {Limit} requests to it are in progress")]
     public static partial void TooManyStreams(ILogger logger, string peer, int limit);
 

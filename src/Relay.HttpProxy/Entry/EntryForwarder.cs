@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -98,6 +98,16 @@ internal sealed class EntryForwarder
         if (mode == AsyncMode.Callback && !_async.IsCallbackAllowed(callbackUrl!))
         {
             await RelayProblem.WriteAsync(context, RelayProblem.CallbackNotAllowed(callbackUrl!)).ConfigureAwait(false);
+            return;
+        }
+
+        if (mode is not null && _async.IsStorageFull)
+        {
+            // Room comes back as kept responses expire; the purge that deletes them runs every minute.
+            var (used, limit) = _async.Storage;
+            HttpProxyLog.AsyncStorageFull(_logger, used, limit);
+            context.Response.Headers.RetryAfter = "60";
+            await RelayProblem.WriteAsync(context, RelayProblem.AsyncStorageFull(limit, StatusCodes.Status503ServiceUnavailable)).ConfigureAwait(false);
             return;
         }
 

@@ -76,6 +76,16 @@ internal static class RelayProblem
     public static ProblemDetails UnknownRequest(string id) =>
         Create(StatusCodes.Status404NotFound, "unknown-request", "No such request", $"No request '{id}' is kept here: it never was, or its response has expired.");
 
+    public static ProblemDetails AsyncResponseTooLarge(long limit) =>
+        Create(StatusCodes.Status502BadGateway, "async-response-too-large", "Response too large to keep",
+            $"The response is larger than the {limit} bytes this node keeps for a request answered 202 (Relay:Ingress:MaxAsyncResponseBytes). Send the request without respond-async or Relay-Callback to receive it streamed.");
+
+    /// <param name="limit">The storage budget.</param>
+    /// <param name="status">503 for a request refused, 502 for a response that no longer fitted.</param>
+    public static ProblemDetails AsyncStorageFull(long limit, int status) =>
+        Create(status, "async-storage-full", "No room to keep responses",
+            $"Responses kept for requests answered 202 fill the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes). Try again later, or send the request without respond-async or Relay-Callback.");
+
     public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Readable.ProblemDetails);
 
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem)

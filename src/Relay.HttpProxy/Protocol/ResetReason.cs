@@ -29,4 +29,7 @@ internal enum ResetReason : byte
 
     /// <summary>The far node does not speak this frame version (used locally, never sent).</summary>
     UnsupportedVersion = 9,
+
+    /// <summary>The response is more than the entry node keeps for a request answered 202.</summary>
+    ResponseTooLarge = 10,
 }

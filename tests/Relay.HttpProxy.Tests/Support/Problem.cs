@@ -14,11 +14,13 @@ internal static class Problem
         return problem;
     }
 
-    public static async Task AssertAsync(HttpResponseMessage response, int status, string type)
+    /// <summary>Asserts the response is a problem of <paramref name="status"/> and <paramref name="type"/>; returns it for further checks.</summary>
+    public static async Task<JsonElement> AssertAsync(HttpResponseMessage response, int status, string type)
     {
         Assert.Equal(status, (int)response.StatusCode);
         var problem = await ReadAsync(response);
         Assert.Equal("urn:relay:problem:" + type, problem.GetProperty("type").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        return problem;
     }
 }

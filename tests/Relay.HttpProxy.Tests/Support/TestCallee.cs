@@ -62,6 +62,9 @@ internal sealed class TestCallee : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>Completed when the relay hangs up on a <c>/download</c> before it is sent whole.</summary>
+    public TaskCompletionSource DownloadAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Arrivals at <c>/gate/{tag}</c>, with the Idempotency-Key each carried.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<string>> GateArrivals { get; } = new();
 
@@ -178,7 +181,16 @@ internal sealed class TestCallee : IAsyncDisposable
                 }
 
                 FillPattern(buffer.AsSpan(0, count), sent);
-                await context.Response.Body.WriteAsync(buffer.AsMemory(0, count), context.RequestAborted);
+                try
+                {
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, count), context.RequestAborted);
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+                {
+                    DownloadAborted.TrySetResult();
+                    return;
+                }
+
                 sent += count;
             }
         });
@@ -239,14 +251,27 @@ internal sealed class TestCallee : IAsyncDisposable
             return Results.Ok();
         });
 
-        // Gate: records the arrival, then answers once the test opens the gate.
+        // Gate: records the arrival, then answers once the test opens the gate; with ?bytes=n, n pattern bytes streamed without a length.
         app.MapMethods("/gate/{tag}", ["GET", "POST"], async (HttpContext context, string tag) =>
         {
             GateArrivals.GetOrAdd(tag, _ => new ConcurrentQueue<string>()).Enqueue(context.Request.Headers["Idempotency-Key"].ToString());
             GateConnections.TryAdd(context.Connection.Id, 0);
             GateArrived.Release();
             await GateOpen.Task.WaitAsync(context.RequestAborted);
-            return Results.Text("through " + tag);
+            if (!int.TryParse(context.Request.Query["bytes"], CultureInfo.InvariantCulture, out var bytes))
+            {
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("through " + tag, context.RequestAborted);
+                return;
+            }
+
+            var buffer = new byte[bytes];
+            FillPattern(buffer, 0);
+            for (var sent = 0; sent < bytes; sent += 64 * 1024)
+            {
+                await context.Response.Body.WriteAsync(buffer.AsMemory(sent, Math.Min(64 * 1024, bytes - sent)), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
         });
 
         // Hang: never answers; records when the relay closes the connection.
