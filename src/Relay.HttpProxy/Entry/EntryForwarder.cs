@@ -298,7 +298,8 @@ internal sealed class EntryForwarder
             context.Connection.RemoteIpAddress?.ToString(),
             callerHost,
             callerScheme,
-            _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds);
+            _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds,
+            route.PathPrefix);
         var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
         var encoder = new BodyEncoder(route.Compression && HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType));
         using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);

@@ -45,7 +45,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TargetAllowList _allowed;
-    private readonly ConcurrentDictionary<(string Peer, string Key), Task> _keysInFlight = new();
+    private readonly ConcurrentDictionary<(string Peer, string Scope, string Key), Task> _keysInFlight = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _purgeTimer;
@@ -92,18 +92,19 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
         // Requests with the same key run one after another, in channel order, so a repeat sees the first's response.
         var callerKey = FindHeader(head.Headers, "Idempotency-Key");
+        var scope = callerKey is null ? null : IdempotencyScope.Of(head);
         Task? previous = null;
         TaskCompletionSource? done = null;
         if (callerKey is not null)
         {
             done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var key = (link.Peer, callerKey);
+            var key = (link.Peer, scope!, callerKey);
             _keysInFlight.TryGetValue(key, out previous);
             _keysInFlight[key] = done.Task;
         }
 
         var retryFrame = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? message.Payload.ToArray() : null;
-        Track(HandleAsync(link, exchange, message, callerKey, retryFrame, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
+        Track(HandleAsync(link, exchange, message, callerKey, scope, retryFrame, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
     }
 
     /// <summary>Settles the requests that were with a callee when this node stopped.</summary>
@@ -187,7 +188,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     }
 
     private async Task HandleAsync(
-        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, byte[]? retryFrame, Task? previous, TaskCompletionSource? done, bool wholeInHead)
+        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, string? scope, byte[]? retryFrame, Task? previous, TaskCompletionSource? done, bool wholeInHead)
     {
         var head = exchange.Head;
         try
@@ -215,7 +216,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 return;
             }
 
-            if (callerKey is not null && await _store.FindResponseAsync(link.Peer, callerKey).ConfigureAwait(false) is { } kept)
+            if (callerKey is not null && await _store.FindResponseAsync(link.Peer, scope!, callerKey).ConfigureAwait(false) is { } kept)
             {
                 await AnswerRepeatAsync(link, exchange, callerKey, kept).ConfigureAwait(false);
                 link.MarkHandled(message);
@@ -223,7 +224,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             }
 
             var inserted = await _store.InsertAsync(
-                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retryFrame), _time.GetUtcNow()).ConfigureAwait(false);
+                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retryFrame) { Scope = scope }, _time.GetUtcNow()).ConfigureAwait(false);
             exchange.HeadIsHandled();
             link.MarkHandled(message);
             if (!inserted)
@@ -245,7 +246,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             if (done is not null)
             {
                 done.TrySetResult();
-                _keysInFlight.TryRemove(new KeyValuePair<(string, string), Task>((link.Peer, callerKey!), done.Task));
+                _keysInFlight.TryRemove(new KeyValuePair<(string, string, string), Task>((link.Peer, scope!, callerKey!), done.Task));
             }
         }
     }
@@ -270,7 +271,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private async Task CallAsync(PeerLink link, ExitExchange exchange, string? callerKey)
     {
         var head = exchange.Head;
-        using var request = BuildRequest(exchange, callerKey);
+        using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
+        using var request = BuildRequest(exchange, callerKey, hashed);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted, _stopping.Token);
         // Like the entry side's, the deadline is for the answer: it starts once the whole request body is with the callee.
         var answerWithin = TimeSpan.FromMilliseconds(Math.Max(1, head.DeadlineMilliseconds));
@@ -347,7 +349,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             }
 
             var kept = tee?.Commit() ?? false;
-            await CompleteAsync(link, exchange, callerKey, responseHead.Status, JsonSerializer.SerializeToUtf8Bytes(responseHead, ProtocolJsonContext.Default.ResponseHead), kept).ConfigureAwait(false);
+
+            // A callee may answer before reading the whole body; a repeat is judged against all of it.
+            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, responseHead.Status, JsonSerializer.SerializeToUtf8Bytes(responseHead, ProtocolJsonContext.Default.ResponseHead), kept, bodyHash).ConfigureAwait(false);
             HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
             _metrics.Served(link.Peer, responseHead.Status);
         }
@@ -417,7 +422,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    private static HttpRequestMessage BuildRequest(ExitExchange exchange, string? callerKey)
+    private static HttpRequestMessage BuildRequest(ExitExchange exchange, string? callerKey, BodyHashingStream? hashed)
     {
         var head = exchange.Head;
         var request = new HttpRequestMessage(new HttpMethod(head.Method), head.Target)
@@ -427,7 +432,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         };
         if (head.HasBody)
         {
-            var content = new StreamContent(exchange.RequestBody, 64 * 1024);
+            var content = new StreamContent(hashed ?? (Stream)exchange.RequestBody, 64 * 1024);
             content.Headers.ContentLength = head.ContentLength;
             request.Content = content;
         }
@@ -487,7 +492,26 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         var head = exchange.Head;
         if (!string.Equals(kept.Method, head.Method, StringComparison.OrdinalIgnoreCase) || kept.Target != head.Target)
         {
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey), []).ConfigureAwait(false);
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey, "method or target"), []).ConfigureAwait(false);
+            return;
+        }
+
+        // The repeat's body is read whole before anything is answered: the same key with another body is another request.
+        byte[]? bodyHash = BodyHashingStream.EmptyBodyHash;
+        if (head.HasBody)
+        {
+            using var hashed = new BodyHashingStream(exchange.RequestBody);
+            bodyHash = await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
+            if (bodyHash is null)
+            {
+                // The caller's body broke off: nobody waits for an answer.
+                return;
+            }
+        }
+
+        if (kept.RequestBodyHash is { } first && !first.AsSpan().SequenceEqual(bodyHash))
+        {
+            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey, "body"), []).ConfigureAwait(false);
             return;
         }
 
@@ -517,8 +541,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? headJson, bool kept) =>
-        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, headJson, kept, _time.GetUtcNow());
+    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? headJson, bool kept, byte[]? bodyHash = null) =>
+        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, headJson, kept, _time.GetUtcNow(), bodyHash);
 
     private async Task PurgeAsync()
     {

@@ -47,8 +47,10 @@ internal static class RelayProblem
     public static ProblemDetails StreamReset(ResetReason reason) =>
         Create(StatusCodes.Status502BadGateway, "stream-reset", "Response did not arrive", $"The exit side ended the exchange before responding ({reason}).");
 
-    public static ProblemDetails IdempotencyKeyReused(string key) =>
-        Create(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key reused", $"Idempotency-Key {key} was first used for a different method or target.");
+    /// <param name="key">The caller's key.</param>
+    /// <param name="what">What differs from the request the key was first used for.</param>
+    public static ProblemDetails IdempotencyKeyReused(string key, string what) =>
+        Create(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key reused", $"Idempotency-Key {key} was first used for a request with a different {what}.");
 
     public static ProblemDetails ResponseNotStored(string key) =>
         Create(StatusCodes.Status409Conflict, "response-not-stored", "Response not kept", $"The response to Idempotency-Key {key} was too large to keep; the request was not repeated.");

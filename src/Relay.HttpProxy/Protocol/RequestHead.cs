@@ -15,6 +15,7 @@ namespace Relay.HttpProxy.Protocol;
 /// When the caller stops waiting, by the entry node's clock: its send time plus the deadline. A head
 /// whose whole request arrives after it is never called. Absent from older entry nodes.
 /// </param>
+/// <param name="Route">The entry route's path prefix; with the caller's credentials it scopes the caller's <c>Idempotency-Key</c>.</param>
 internal sealed record RequestHead(
     string Method,
     string Target,
@@ -26,4 +27,5 @@ internal sealed record RequestHead(
     string? CallerAddress,
     string CallerHost,
     string CallerScheme,
-    long? ExpiresAtUnixMilliseconds = null);
+    long? ExpiresAtUnixMilliseconds = null,
+    string? Route = null);

@@ -36,10 +36,42 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 caller_key TEXT, retry_frame BLOB, status INTEGER, head BLOB, body_stored INTEGER NOT NULL DEFAULT 0,
                 created INTEGER NOT NULL, completed INTEGER,
                 PRIMARY KEY (peer, id));
-            CREATE INDEX IF NOT EXISTS exchange_key ON exchange (peer, caller_key) WHERE caller_key IS NOT NULL;
             """);
-        return new ExchangeStore(database, bodies);
+        var store = new ExchangeStore(database, bodies);
+        store.MigrateAsync().GetAwaiter().GetResult();
+        return store;
     }
+
+    // Kept responses are looked up by caller scope and body hash since those columns came; rows kept
+    // before have no scope, so they are never found again (a repeat goes to the callee, which judges).
+    private Task<int> MigrateAsync() =>
+        _database.RunAsync(database =>
+        {
+            var columns = new HashSet<string>(StringComparer.Ordinal);
+            using (var info = database.Command("PRAGMA table_info(exchange)"))
+            using (var reader = info.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    columns.Add(reader.GetString(1));
+                }
+            }
+
+            foreach (var (column, type) in new[] { ("scope", "TEXT"), ("body_hash", "BLOB") })
+            {
+                if (!columns.Contains(column))
+                {
+                    using var add = database.Command($"ALTER TABLE exchange ADD COLUMN {column} {type}");
+                    add.ExecuteNonQuery();
+                }
+            }
+
+            using var index = database.Command("""
+                DROP INDEX IF EXISTS exchange_key;
+                CREATE INDEX IF NOT EXISTS exchange_scoped_key ON exchange (peer, scope, caller_key) WHERE caller_key IS NOT NULL;
+                """);
+            return index.ExecuteNonQuery();
+        });
 
     public string BodyPath(string peer, Guid streamId) => Path.Combine(BodyDirectory, $"{peer}-{streamId:N}.body");
 
@@ -49,8 +81,8 @@ internal sealed class ExchangeStore : IAsyncDisposable
         {
             using var command = database.Command(
                 """
-                INSERT OR IGNORE INTO exchange (peer, id, state, method, target, caller_key, retry_frame, created)
-                VALUES ($peer, $id, $state, $method, $target, $key, $retry, $created)
+                INSERT OR IGNORE INTO exchange (peer, id, state, method, target, caller_key, scope, retry_frame, created)
+                VALUES ($peer, $id, $state, $method, $target, $key, $scope, $retry, $created)
                 """,
                 ("$peer", exchange.Peer),
                 ("$id", exchange.StreamId.ToByteArray()),
@@ -58,20 +90,21 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 ("$method", exchange.Method),
                 ("$target", exchange.Target),
                 ("$key", exchange.CallerKey),
+                ("$scope", exchange.Scope),
                 ("$retry", exchange.RetryFrame),
                 ("$created", now.ToUnixTimeMilliseconds()));
             return command.ExecuteNonQuery() == 1;
         });
 
-    /// <summary>Records the outcome. Without a caller key the row goes; with one it stays, with the response, for repeats.</summary>
-    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? headJson, bool bodyStored, DateTimeOffset now) =>
+    /// <summary>Records the outcome. Without a caller key the row goes; with one it stays, with the response and the request body's hash, for repeats.</summary>
+    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? headJson, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null) =>
         _database.RunAsync(database =>
         {
             using var command = callerKey is null
                 ? database.Command("DELETE FROM exchange WHERE peer = $peer AND id = $id", ("$peer", peer), ("$id", streamId.ToByteArray()))
                 : database.Command(
                     """
-                    UPDATE exchange SET state = $state, status = $status, head = $head, body_stored = $stored, completed = $now, retry_frame = NULL
+                    UPDATE exchange SET state = $state, status = $status, head = $head, body_stored = $stored, completed = $now, body_hash = $hash, retry_frame = NULL
                     WHERE peer = $peer AND id = $id
                     """,
                     ("$state", Completed),
@@ -79,21 +112,23 @@ internal sealed class ExchangeStore : IAsyncDisposable
                     ("$head", headJson),
                     ("$stored", bodyStored ? 1 : 0),
                     ("$now", now.ToUnixTimeMilliseconds()),
+                    ("$hash", bodyHash),
                     ("$peer", peer),
                     ("$id", streamId.ToByteArray()));
             return command.ExecuteNonQuery();
         });
 
-    /// <summary>The completed response for a caller key, or null.</summary>
-    public Task<StoredResponse?> FindResponseAsync(string peer, string callerKey) =>
+    /// <summary>The completed response for a caller key in one caller's scope, or null.</summary>
+    public Task<StoredResponse?> FindResponseAsync(string peer, string scope, string callerKey) =>
         _database.RunAsync(database =>
         {
             using var command = database.Command(
                 """
-                SELECT id, method, target, status, head, body_stored FROM exchange
-                WHERE peer = $peer AND caller_key = $key AND state = $state ORDER BY created DESC LIMIT 1
+                SELECT id, method, target, status, head, body_stored, body_hash FROM exchange
+                WHERE peer = $peer AND scope = $scope AND caller_key = $key AND state = $state ORDER BY created DESC LIMIT 1
                 """,
                 ("$peer", peer),
+                ("$scope", scope),
                 ("$key", callerKey),
                 ("$state", Completed));
             using var reader = command.ExecuteReader();
@@ -104,7 +139,8 @@ internal sealed class ExchangeStore : IAsyncDisposable
                     reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetInt32(3),
                     reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4),
-                    reader.GetInt64(5) != 0)
+                    reader.GetInt64(5) != 0,
+                    reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6))
                 : null;
         });
 
@@ -113,7 +149,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
         _database.RunAsync(database =>
         {
             using var command = database.Command(
-                "SELECT peer, id, method, target, caller_key, retry_frame FROM exchange WHERE state = $state ORDER BY created", ("$state", Dispatched));
+                "SELECT peer, id, method, target, caller_key, retry_frame, scope FROM exchange WHERE state = $state ORDER BY created", ("$state", Dispatched));
             using var reader = command.ExecuteReader();
             var unfinished = new List<StoredExchange>();
             while (reader.Read())
@@ -124,7 +160,10 @@ internal sealed class ExchangeStore : IAsyncDisposable
                     reader.GetString(2),
                     reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5)));
+                    reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5))
+                {
+                    Scope = reader.IsDBNull(6) ? null : reader.GetString(6),
+                });
             }
 
             return unfinished;

@@ -7,4 +7,8 @@ namespace Relay.HttpProxy.State;
 /// <param name="Target">The request target.</param>
 /// <param name="CallerKey">The caller's <c>Idempotency-Key</c>, or null.</param>
 /// <param name="RetryFrame">The whole request head frame when the request can be repeated after a crash (idempotent, body inline), else null.</param>
-internal sealed record StoredExchange(string Peer, Guid StreamId, string Method, string Target, string? CallerKey, byte[]? RetryFrame);
+internal sealed record StoredExchange(string Peer, Guid StreamId, string Method, string Target, string? CallerKey, byte[]? RetryFrame)
+{
+    /// <summary>With a caller key: whose it is (route and credentials fingerprint, see <c>IdempotencyScope</c>).</summary>
+    public string? Scope { get; init; }
+}

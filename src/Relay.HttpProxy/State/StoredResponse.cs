@@ -7,4 +7,5 @@ namespace Relay.HttpProxy.State;
 /// <param name="Status">The response status, or null when the outcome is unknown.</param>
 /// <param name="HeadJson">The response head as sent, or null.</param>
 /// <param name="BodyStored">Whether the whole body was kept.</param>
-internal sealed record StoredResponse(Guid StreamId, string Method, string Target, int? Status, byte[]? HeadJson, bool BodyStored);
+/// <param name="RequestBodyHash">The SHA-256 of the original request's body, or null when it could not be had whole.</param>
+internal sealed record StoredResponse(Guid StreamId, string Method, string Target, int? Status, byte[]? HeadJson, bool BodyStored, byte[]? RequestBodyHash);
