@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Relay.Host.Configuration;
 using Relay.Host.Diagnostics;
 using Relay.Host.Status;
+using Relay.HttpProxy.Http;
 
 namespace Relay.Host.Hosting;
 
@@ -49,6 +50,7 @@ public static class RelayHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.ConfigureEndpointDefaults(RequestConnectionTokens.Observe);
         });
         web.WebHost.UseUrls(ingress.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var app = web.Build();
@@ -57,6 +59,7 @@ public static class RelayHost
         app.Lifetime.ApplicationStarted.Register(() => HostLog.IngressListening(
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RelayNode>(),
             string.Join(", ", app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])));
+        app.Use(RequestConnectionTokens.Middleware);
         app.UseRouting();
         // Callers' port: relayed routes, health and async responses only; status is on the admin listener.
         app.MapGet("/relay/health", (HttpContext context) => Health(node));

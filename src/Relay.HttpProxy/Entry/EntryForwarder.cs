@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Relay.HttpProxy.Async;
 using Relay.HttpProxy.Diagnostics;
@@ -290,7 +291,7 @@ internal sealed class EntryForwarder
         var head = new RequestHead(
             request.Method,
             target,
-            HeaderRules.Flatten(request.Headers, request.Headers.Connection, notForwarded),
+            HeaderRules.Flatten(request.Headers, ConnectionLines(context), notForwarded),
             request.ContentLength,
             hasBody,
             (long)deadline.TotalMilliseconds,
@@ -443,4 +444,11 @@ internal sealed class EntryForwarder
 
     /// <param name="HeadAcknowledged">Completes once the peer has the head: until then, the request has certainly not been called.</param>
     private readonly record struct AcceptedRequest(BodyEncoder Encoder, long SentInline, bool Complete, Task HeadAcknowledged);
+
+    // Kestrel's view of the Connection lines plus every token they had on the wire (Kestrel keeps only the option it knows).
+    private static StringValues ConnectionLines(HttpContext context)
+    {
+        var seen = context.Request.Headers.Connection;
+        return RequestConnectionTokens.Of(context) is { Count: > 0 } tokens ? StringValues.Concat(seen, string.Join(',', tokens)) : seen;
+    }
 }

@@ -33,17 +33,26 @@ internal sealed class RawHttp : IAsyncDisposable
     public static RawHttp Serve(string response) => new(response);
 
     /// <summary>Sends <paramref name="request"/> as bytes to <paramref name="server"/>; returns the response head and body as text.</summary>
-    public static async Task<(string Head, string Body)> SendAsync(Uri server, string request)
+    public static async Task<(string Head, string Body)> SendAsync(Uri server, string request) => (await SendOnOneConnectionAsync(server, request))[0];
+
+    /// <summary>Sends each request in turn on one connection, reading each response before the next request.</summary>
+    public static async Task<List<(string Head, string Body)>> SendOnOneConnectionAsync(Uri server, params string[] requests)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
         var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        var head = await ReadHeadAsync(stream);
-        var length = head.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
-        var body = new byte[length];
-        await stream.ReadExactlyAsync(body);
-        return (head, Encoding.UTF8.GetString(body));
+        var responses = new List<(string, string)>();
+        foreach (var request in requests)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+            var head = await ReadHeadAsync(stream);
+            var length = head.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(p => int.Parse(p[1].Trim(), System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+            var body = new byte[length];
+            await stream.ReadExactlyAsync(body);
+            responses.Add((head, Encoding.UTF8.GetString(body)));
+        }
+
+        return responses;
     }
 
     public async ValueTask DisposeAsync()
