@@ -124,7 +124,7 @@ internal sealed class AsyncResponseSink : IDisposable
 
             if (!_budget.TryTake(bytes))
             {
-                return RelayProblem.AsyncStorageFull(_budget.Limit, StatusCodes.Status502BadGateway);
+                return RelayProblem.AsyncStorageFull(_budget.Limit);
             }
 
             _kept += bytes;

@@ -108,7 +108,7 @@ internal sealed class EntryForwarder
             var (used, limit) = _async.Storage;
             HttpProxyLog.AsyncStorageFull(_logger, used, limit);
             context.Response.Headers.RetryAfter = "60";
-            await RelayProblem.WriteAsync(context, RelayProblem.AsyncStorageFull(limit, StatusCodes.Status503ServiceUnavailable)).ConfigureAwait(false);
+            await RelayProblem.WriteAsync(context, RelayProblem.AsyncStorageFull(used, limit, _options.MaxAsyncResponseBytes)).ConfigureAwait(false);
             return;
         }
 

@@ -82,11 +82,15 @@ internal static class RelayProblem
         Create(StatusCodes.Status502BadGateway, "async-response-too-large", "Response too large to keep",
             $"The response is larger than the {limit} bytes this node keeps for a request answered 202 (Relay:Ingress:MaxAsyncResponseBytes). Send the request without respond-async or Relay-Callback to receive it streamed.");
 
-    /// <param name="limit">The storage budget.</param>
-    /// <param name="status">503 for a request refused, 502 for a response that no longer fitted.</param>
-    public static ProblemDetails AsyncStorageFull(long limit, int status) =>
-        Create(status, "async-storage-full", "No room to keep responses",
-            $"Responses kept for requests answered 202 fill the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes). Try again later, or send the request without respond-async or Relay-Callback.");
+    /// <summary>A response that no longer fitted the storage budget (several arriving at once): 502 for its poll or callback.</summary>
+    public static ProblemDetails AsyncStorageFull(long limit) =>
+        Create(StatusCodes.Status502BadGateway, "async-storage-full", "No room to keep the response",
+            $"Responses kept for requests answered 202 filled the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes) while this one arrived. Send the request again later, or without respond-async or Relay-Callback.");
+
+    /// <summary>A new request refused (503) because a response of the largest size kept would not fit.</summary>
+    public static ProblemDetails AsyncStorageFull(long used, long limit, long largest) =>
+        Create(StatusCodes.Status503ServiceUnavailable, "async-storage-full", "No room to keep responses",
+            $"Responses kept for requests answered 202 use {used} of the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes), too little for another of up to {largest} bytes (Relay:Ingress:MaxAsyncResponseBytes). Try again later, or send the request without respond-async or Relay-Callback.");
 
     public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Readable.ProblemDetails);
 
