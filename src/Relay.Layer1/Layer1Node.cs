@@ -329,7 +329,7 @@ public sealed class Layer1Node : IAsyncDisposable
             int length;
             try
             {
-                using var stream = fileSystem.FileStream.Create(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+                using var stream = fileSystem.FileStream.New(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
                 if (!stream.CanSeek)
                 {
                     // Swapped for a FIFO or socket after the check: what was opened is not a regular file.

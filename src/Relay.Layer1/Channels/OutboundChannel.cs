@@ -538,7 +538,7 @@ internal sealed class OutboundChannel : IDisposable
                 BodyLength = offset,
             };
             long fileLength;
-            using (var stream = fileSystem.FileStream.Create(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
+            using (var stream = fileSystem.FileStream.New(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
             {
                 _context.Codec.Write(stream, manifest, body.AsSpan(0, offset));
                 fileLength = stream.Length;

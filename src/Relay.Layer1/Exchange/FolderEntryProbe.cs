@@ -23,7 +23,7 @@ internal static class FolderEntryProbe
         IFileInfo info;
         try
         {
-            info = fileSystem.FileInfo.FromFileName(path);
+            info = fileSystem.FileInfo.New(path);
             if (!info.Exists)
             {
                 return FolderEntryKind.Unknown;

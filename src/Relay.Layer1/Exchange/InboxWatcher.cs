@@ -51,7 +51,7 @@ internal sealed class InboxWatcher : IDisposable
     {
         try
         {
-            var watcher = _fileSystem.FileSystemWatcher.CreateNew(_folder);
+            var watcher = _fileSystem.FileSystemWatcher.New(_folder);
             watcher.NotifyFilter = NotifyFilters.FileName;
             watcher.InternalBufferSize = 64 * 1024;
             watcher.Created += (_, e) => Offer(e.Name);

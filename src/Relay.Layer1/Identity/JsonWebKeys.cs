@@ -182,9 +182,9 @@ internal static class JsonWebKeys
         var ownerOnly = isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem;
         // A private key file is created owner-only, so no other user can open it while (or after) the
         // secret is written; one that already existed is tightened before it is overwritten.
-        using var stream = ownerOnly
+        using Stream stream = ownerOnly
             ? new FileStream(path, OwnerOnlyFiles.Options(FileMode.Create, FileAccess.Write, FileShare.None))
-            : fileSystem.FileStream.Create(path, FileMode.Create, FileAccess.Write, FileShare.None);
+            : fileSystem.FileStream.New(path, FileMode.Create, FileAccess.Write, FileShare.None);
         if (ownerOnly && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, OwnerOnlyFiles.FileMode);

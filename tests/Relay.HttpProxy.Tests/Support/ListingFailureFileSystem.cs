@@ -34,6 +34,10 @@ internal sealed class ListingFailureFileSystem : IFileSystem
 
     public IFileSystemWatcherFactory FileSystemWatcher => _inner.FileSystemWatcher;
 
+    public IFileVersionInfoFactory FileVersionInfo => _inner.FileVersionInfo;
+
+    public IRandomAccess RandomAccess => _inner.RandomAccess;
+
     private sealed class ListingDirectory(ListingFailureFileSystem owner, string folder) : DirectoryWrapper(owner)
     {
         public override IEnumerable<string> EnumerateFiles(string path)
