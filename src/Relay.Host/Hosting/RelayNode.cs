@@ -61,7 +61,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         _startedAt = DateTimeOffset.UtcNow;
         _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);
         _relay.DescribePeerTrouble = peer => string.Join(" ", LinkWarnings(peer));
-        _statusTimer = TimeProvider.System.CreateTimer(_ => WriteStatus(), null, TimeSpan.Zero, StatusInterval);
+        // Written once before start-up returns, so the status file is there as soon as the node runs.
+        WriteStatus();
+        _statusTimer = TimeProvider.System.CreateTimer(_ => WriteStatus(), null, StatusInterval, StatusInterval);
         HostLog.NodeStarted(_logger, NodeId, peers.Count, _options.Ingress is not null, _options.Egress is not null);
     }
 

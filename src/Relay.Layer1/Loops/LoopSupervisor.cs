@@ -144,10 +144,12 @@ public sealed class LoopSupervisor
             };
         }
 
+        // The wait starts before the failure is told, so whoever reacts to the log sees the restart already scheduled.
+        var waiting = Task.Delay(delay, _time, _stopping);
         Layer1Log.LoopFailed(_logger, exception, supervised.State.Name, delay.TotalSeconds);
         try
         {
-            await Task.Delay(delay, _time, _stopping).ConfigureAwait(false);
+            await waiting.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
