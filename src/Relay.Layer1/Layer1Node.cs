@@ -103,7 +103,7 @@ public sealed class Layer1Node : IAsyncDisposable
             var channels = new Dictionary<string, PeerChannels>(StringComparer.Ordinal);
             foreach (var peer in peerKeys.Keys)
             {
-                var spool = new MessageSpool(options.StateDirectory, peer);
+                var spool = new MessageSpool(fileSystem, options.StateDirectory, peer);
                 var state = store.ReadPeer(peer, spool);
                 var counters = new ChannelCounters();
                 var inbound = new InboundChannel(context, peer, state.Handled, ackEpoch, counters);
@@ -169,6 +169,7 @@ public sealed class Layer1Node : IAsyncDisposable
             var outbound = channels.Outbound.Snapshot();
             var inbound = channels.Inbound.Snapshot();
             var lastSeen = Interlocked.Read(ref counters.LastFileSeenUnixMs);
+            var lastWritten = Interlocked.Read(ref counters.LastFileWrittenUnixMs);
             peers.Add(new PeerStatus
             {
                 Peer = peer,
@@ -190,6 +191,9 @@ public sealed class Layer1Node : IAsyncDisposable
                 Rejected = counters.RejectedSnapshot(),
                 LastRejects = counters.LastRejects(),
                 LastFileSeen = lastSeen == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastSeen),
+                LastFileWritten = lastWritten == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastWritten),
+                FileWritesFailed = Interlocked.Read(ref counters.FileWritesFailed),
+                LastWriteFailure = counters.LastWriteFailure,
                 OldestUnacknowledgedAge = outbound.OldestUnacknowledgedAge,
                 SmoothedRoundTrip = outbound.SmoothedRoundTrip,
                 RetransmitTimeout = outbound.RetransmitTimeout,

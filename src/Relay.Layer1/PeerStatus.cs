@@ -53,6 +53,15 @@ public sealed record PeerStatus
 
     public required DateTimeOffset? LastFileSeen { get; init; }
 
+    /// <summary>When the newest file to this peer reached the outbox.</summary>
+    public DateTimeOffset? LastFileWritten { get; init; }
+
+    /// <summary>Files to this peer that could not be written (a full disk, a read-only folder); their fragments go out again later.</summary>
+    public long FileWritesFailed { get; init; }
+
+    /// <summary>The newest of those failures.</summary>
+    public FileWriteFailure? LastWriteFailure { get; init; }
+
     public required TimeSpan? OldestUnacknowledgedAge { get; init; }
 
     public required TimeSpan SmoothedRoundTrip { get; init; }

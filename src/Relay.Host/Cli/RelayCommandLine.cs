@@ -11,9 +11,9 @@ internal static class RelayCommandLine
         fileSystem ??= new FileSystem();
         return new RootCommand("Relay carries HTTP across networks that only move files.")
         {
-            RunCommand.Create(),
+            RunCommand.Create(fileSystem),
             KeygenCommand.Create(fileSystem),
-            StatusCommand.Create(),
+            StatusCommand.Create(fileSystem),
             PipeCommand.Create(fileSystem),
         };
     }

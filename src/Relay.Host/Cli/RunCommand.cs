@@ -15,7 +15,7 @@ namespace Relay.Host.Cli;
 /// </remarks>
 internal static class RunCommand
 {
-    public static Command Create()
+    public static Command Create(IFileSystem fileSystem)
     {
         var config = new Option<string>("--config") { Description = "The node's JSON config file (section Relay).", Required = true };
         var command = new Command("run", "Run a node: its channels to peers, and its ingress and egress.") { config };
@@ -38,7 +38,7 @@ internal static class RunCommand
             StateDirectoryLock stateLock;
             try
             {
-                stateLock = StateDirectoryLock.Acquire(options.Node.StateDirectory);
+                stateLock = StateDirectoryLock.Acquire(fileSystem, options.Node.StateDirectory);
             }
             catch (InvalidOperationException exception)
             {
@@ -55,7 +55,7 @@ internal static class RunCommand
             NodeKeyring keyring;
             try
             {
-                keyring = NodeKeyring.Load(options, new FileSystem());
+                keyring = NodeKeyring.Load(options, fileSystem);
             }
             catch (InvalidDataException exception)
             {
@@ -70,7 +70,7 @@ internal static class RunCommand
                 return 2;
             }
 
-            using var host = RelayHost.Build(options, RelayConfiguration.Build(path), keyring: keyring);
+            using var host = RelayHost.Build(options, RelayConfiguration.Build(path), keyring: keyring, fileSystem: fileSystem);
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.IO.Abstractions;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Relay.Host.Configuration;
@@ -13,7 +14,7 @@ internal static class StatusCommand
     // The running node rewrites its status every second; older than this, it is not running.
     private static readonly TimeSpan Stale = TimeSpan.FromSeconds(5);
 
-    public static Command Create()
+    public static Command Create(IFileSystem fileSystem)
     {
         var config = new Option<string>("--config") { Description = "The node's JSON config file.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON." };
@@ -23,7 +24,7 @@ internal static class StatusCommand
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             var path = Path.GetFullPath(parseResult.GetValue(config)!);
-            if (!File.Exists(path))
+            if (!fileSystem.File.Exists(path))
             {
                 error.WriteLine($"relay: the config file '{path}' does not exist.");
                 return 2;
@@ -40,7 +41,7 @@ internal static class StatusCommand
             NodeStatusDocument? status;
             try
             {
-                status = StatusFile.Read(stateDirectory);
+                status = StatusFile.Read(fileSystem, stateDirectory);
             }
             catch (Exception exception) when (exception is IOException or JsonException)
             {

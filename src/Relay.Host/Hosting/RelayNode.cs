@@ -149,6 +149,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             {
                 LastRejectDetails = peer.LastRejects.ToDictionary(r => r.Key.ToString(), r => r.Value.Detail),
                 SilentWhileWaitedOnSeconds = silentFor?.TotalSeconds,
+                FileWritesFailed = peer.FileWritesFailed,
             };
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));
@@ -221,6 +222,12 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 $"No file from {peer.Peer} for {silent.TotalSeconds:0} s while requests wait for it: check that {peer.Peer} runs and that its outbox reaches this node's inbox ({_options.Exchange.Inbox}).");
         }
 
+        // Failing since the last file that went out: the outbox cannot take files at all just now.
+        if (peer.LastWriteFailure is { } failure && (peer.LastFileWritten is not { } written || failure.At > written))
+        {
+            yield return $"Files for {peer.Peer} cannot be written to the outbox {_options.Exchange.Outbox}: {failure.Detail} Messages wait in the state directory and go out once writing works again (is the disk full or the folder read-only?).";
+        }
+
         // Files that came but were refused since the last good one: most often a peer key file that is not (or no longer) the peer's.
         foreach (var reason in new[] { FileRejectReason.BadSignature, FileRejectReason.WrongRecipient })
         {
@@ -269,7 +276,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         try
         {
             var status = GetStatus(state);
-            StatusFile.Write(_options.Node.StateDirectory, status);
+            StatusFile.Write(_fileSystem, _options.Node.StateDirectory, status);
             LogNewWarnings(status.Warnings);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ObjectDisposedException)

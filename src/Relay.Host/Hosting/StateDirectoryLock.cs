@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Abstractions;
 using Relay.Layer1.State;
 
 namespace Relay.Host.Hosting;
@@ -14,30 +15,30 @@ public sealed class StateDirectoryLock : IDisposable
     public const string LockFileName = "relay.lock";
     public const string PidFileName = "relay.pid";
 
-    private readonly FileStream _lock;
+    private readonly FileSystemStream _lock;
 
-    private StateDirectoryLock(FileStream held) => _lock = held;
+    private StateDirectoryLock(FileSystemStream held) => _lock = held;
 
     /// <summary>Takes the lock, or explains in one sentence who holds it.</summary>
     /// <exception cref="InvalidOperationException">Another process holds the directory; the message names it and the pid.</exception>
-    public static StateDirectoryLock Acquire(string stateDirectory)
+    public static StateDirectoryLock Acquire(IFileSystem fileSystem, string stateDirectory)
     {
-        OwnerOnlyFiles.CreateDirectory(stateDirectory);
-        var lockPath = Path.Combine(stateDirectory, LockFileName);
-        var pidPath = Path.Combine(stateDirectory, PidFileName);
-        FileStream held;
+        OwnerOnlyFiles.CreateDirectory(fileSystem, stateDirectory);
+        var lockPath = fileSystem.Path.Combine(stateDirectory, LockFileName);
+        var pidPath = fileSystem.Path.Combine(stateDirectory, PidFileName);
+        FileSystemStream held;
         try
         {
-            held = new FileStream(lockPath, OwnerOnlyFiles.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
+            held = fileSystem.FileStream.New(lockPath, OwnerOnlyFiles.Options(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0));
         }
         catch (IOException exception) when (exception is not (FileNotFoundException or DirectoryNotFoundException))
         {
-            var holder = File.Exists(pidPath) ? File.ReadAllText(pidPath).Trim() : "unknown";
+            var holder = fileSystem.File.Exists(pidPath) ? fileSystem.File.ReadAllText(pidPath).Trim() : "unknown";
             throw new InvalidOperationException(
                 $"the state directory {stateDirectory} is in use by process {holder} (another relay run of this node?); stop that one first, or give this node another Relay:Node:StateDirectory");
         }
 
-        OwnerOnlyFiles.WriteAllBytes(pidPath, System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
+        OwnerOnlyFiles.WriteAllBytes(fileSystem, pidPath, System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
         return new StateDirectoryLock(held);
     }
 

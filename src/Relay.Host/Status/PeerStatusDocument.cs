@@ -28,6 +28,9 @@ public sealed record PeerStatusDocument(
     /// <summary>The newest reject's detail per reason (for a bad signature or wrong recipient: the key ids seen and expected).</summary>
     public IReadOnlyDictionary<string, string> LastRejectDetails { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Files to this peer that could not be written to the outbox.</summary>
+    public long FileWritesFailed { get; init; }
+
     /// <summary>Seconds since the last file from this peer while callers wait on it; null when nothing waits or files keep coming.</summary>
     public double? SilentWhileWaitedOnSeconds { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using System.Text.Json;
 using Relay.Layer1.State;
 
@@ -13,17 +14,38 @@ public static class StatusFile
 
     public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, FileName);
 
-    public static void Write(string stateDirectory, NodeStatusDocument status)
+    /// <summary>Replaces the file whole (written aside, then renamed), so a reader never sees half of one.</summary>
+    public static void Write(IFileSystem fileSystem, string stateDirectory, NodeStatusDocument status)
     {
         var path = PathIn(stateDirectory);
         var temporary = path + ".partial";
-        OwnerOnlyFiles.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(status, StatusJsonContext.Default.NodeStatusDocument));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            OwnerOnlyFiles.WriteAllBytes(fileSystem, temporary, JsonSerializer.SerializeToUtf8Bytes(status, StatusJsonContext.Default.NodeStatusDocument));
+            fileSystem.File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A half-written file left beside the status would only confuse whoever looks.
+            TryDelete(fileSystem, temporary);
+            throw;
+        }
     }
 
-    public static NodeStatusDocument? Read(string stateDirectory)
+    public static NodeStatusDocument? Read(IFileSystem fileSystem, string stateDirectory)
     {
         var path = PathIn(stateDirectory);
-        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), StatusJsonContext.Default.NodeStatusDocument) : null;
+        return fileSystem.File.Exists(path) ? JsonSerializer.Deserialize(fileSystem.File.ReadAllBytes(path), StatusJsonContext.Default.NodeStatusDocument) : null;
+    }
+
+    private static void TryDelete(IFileSystem fileSystem, string path)
+    {
+        try
+        {
+            fileSystem.File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }

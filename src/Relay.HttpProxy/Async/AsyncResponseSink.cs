@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Relay.HttpProxy.Problems;
@@ -25,7 +26,7 @@ internal sealed class AsyncResponseSink : IDisposable
     private readonly Action<ProblemDetails> _dropped;
     private readonly Lock _gate = new();
     private readonly string _path;
-    private FileStream? _file;
+    private FileSystemStream? _file;
     private long _lastSequence;
     private long _kept;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Abstractions;
 
 namespace Relay.HttpProxy.Async;
 
@@ -46,7 +47,7 @@ internal static class StoredBodyFile
         return lastSequence;
     }
 
-    public static void Append(FileStream file, long sequence, bool brotli, ReadOnlySpan<byte> chunk)
+    public static void Append(FileSystemStream file, long sequence, bool brotli, ReadOnlySpan<byte> chunk)
     {
         Span<byte> header = stackalloc byte[RecordHeaderLength];
         BinaryPrimitives.WriteInt64BigEndian(header, sequence);

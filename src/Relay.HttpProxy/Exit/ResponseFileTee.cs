@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Abstractions;
 using Relay.HttpProxy.Streams;
 using Relay.Layer1.State;
 
@@ -9,7 +10,7 @@ internal sealed class ResponseFileTee : IBodyTee, IDisposable
 {
     private readonly string _path;
     private readonly long _limit;
-    private FileStream? _file;
+    private FileSystemStream? _file;
     private long _written;
 
     public ResponseFileTee(string path, long limit)

@@ -18,6 +18,17 @@ internal sealed class ChannelCounters
     public long MessagesDelivered;
     public long MessagesHandled;
     public long LastFileSeenUnixMs;
+    public long FileWritesFailed;
+    public long LastFileWrittenUnixMs;
+    private FileWriteFailure? _lastWriteFailure;
+
+    public FileWriteFailure? LastWriteFailure => Volatile.Read(ref _lastWriteFailure);
+
+    public void WriteFailed(string detail, DateTimeOffset at)
+    {
+        Interlocked.Increment(ref FileWritesFailed);
+        Volatile.Write(ref _lastWriteFailure, new FileWriteFailure(detail, at));
+    }
 
     public void Reject(FileRejectReason reason, string? detail, DateTimeOffset at)
     {

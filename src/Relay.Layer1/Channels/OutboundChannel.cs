@@ -546,6 +546,7 @@ internal sealed class OutboundChannel : IDisposable
 
             fileSystem.File.Move(temporaryPath, fileSystem.Path.Combine(outbox, name), overwrite: true);
             Interlocked.Increment(ref _counters.FilesWritten);
+            Interlocked.Exchange(ref _counters.LastFileWrittenUnixMs, _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
             Interlocked.Add(ref _counters.BodyBytesWritten, offset);
             Interlocked.Add(ref _counters.FileBytesWritten, fileLength);
             _context.Metrics.FileWritten(Peer, offset);
@@ -559,6 +560,7 @@ internal sealed class OutboundChannel : IDisposable
         {
             // The fragments count as sent; the resend timer brings them back once the folder recovers.
             Layer1Log.FileWriteFailed(_context.Logger, exception, name, Peer);
+            _counters.WriteFailed(exception.Message, _context.Time.GetUtcNow());
             TryDelete(temporaryPath);
             lock (_gate)
             {

@@ -60,8 +60,9 @@ internal sealed class InboxWatcher : IDisposable
             watcher.EnableRaisingEvents = true;
             _watcher = watcher;
         }
-        catch (Exception exception) when (exception is IOException or ArgumentException or PlatformNotSupportedException)
+        catch (Exception exception) when (exception is IOException or ArgumentException or NotSupportedException or NotImplementedException)
         {
+            // A file system that cannot watch (a network mount, an in-memory one) is listed every poll interval instead.
             Layer1Log.WatcherFailed(_logger, exception, _folder);
         }
     }

@@ -1,3 +1,5 @@
+using System.IO.Abstractions;
+
 namespace Relay.Layer1.State;
 
 /// <summary>
@@ -8,13 +10,15 @@ namespace Relay.Layer1.State;
 /// </summary>
 internal sealed class MessageSpool
 {
+    private readonly IFileSystem _fileSystem;
     private readonly string _directory;
 
-    public MessageSpool(string stateDirectory, string peer)
+    public MessageSpool(IFileSystem fileSystem, string stateDirectory, string peer)
     {
-        _directory = Path.Combine(stateDirectory, "spool", peer);
-        OwnerOnlyFiles.CreateDirectory(Path.Combine(stateDirectory, "spool"));
-        OwnerOnlyFiles.CreateDirectory(_directory);
+        _fileSystem = fileSystem;
+        _directory = fileSystem.Path.Combine(stateDirectory, "spool", peer);
+        OwnerOnlyFiles.CreateDirectory(fileSystem, fileSystem.Path.Combine(stateDirectory, "spool"));
+        OwnerOnlyFiles.CreateDirectory(fileSystem, _directory);
     }
 
     /// <summary>Messages at least this large are spooled; smaller ones are stored inline.</summary>
@@ -22,32 +26,50 @@ internal sealed class MessageSpool
 
     public void Write(long firstSequence, ReadOnlySpan<byte> payload)
     {
-        using var stream = OwnerOnlyFiles.Create(PathOf(firstSequence), FileMode.Create, FileShare.None, bufferSize: 1);
-        stream.Write(payload);
+        var path = PathOf(firstSequence);
+        try
+        {
+            using var stream = OwnerOnlyFiles.Create(_fileSystem, path, FileMode.Create, FileShare.None, bufferSize: 1);
+            stream.Write(payload);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Nothing refers to a file cut short (a full disk): the send fails and leaves no half message behind.
+            try
+            {
+                _fileSystem.File.Delete(path);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next start, which deletes spool files no stored fragment refers to.
+            }
+
+            throw;
+        }
     }
 
     public byte[] Read(long firstSequence, long offset, int length)
     {
-        using var stream = new FileStream(PathOf(firstSequence), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        using var stream = _fileSystem.FileStream.New(PathOf(firstSequence), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         var data = new byte[length];
         stream.Position = offset;
         stream.ReadExactly(data);
         return data;
     }
 
-    public void Delete(long firstSequence) => File.Delete(PathOf(firstSequence));
+    public void Delete(long firstSequence) => _fileSystem.File.Delete(PathOf(firstSequence));
 
     /// <summary>Deletes files no stored fragment refers to: acknowledged before a crash, or never committed.</summary>
     public void DeleteAllExcept(IReadOnlySet<long> referenced)
     {
-        foreach (var path in Directory.EnumerateFiles(_directory, "*.msg"))
+        foreach (var path in _fileSystem.Directory.EnumerateFiles(_directory, "*.msg"))
         {
-            if (!long.TryParse(Path.GetFileNameWithoutExtension(path), out var first) || !referenced.Contains(first))
+            if (!long.TryParse(_fileSystem.Path.GetFileNameWithoutExtension(path), out var first) || !referenced.Contains(first))
             {
-                File.Delete(path);
+                _fileSystem.File.Delete(path);
             }
         }
     }
 
-    private string PathOf(long firstSequence) => Path.Combine(_directory, $"{firstSequence:D20}.msg");
+    private string PathOf(long firstSequence) => _fileSystem.Path.Combine(_directory, $"{firstSequence:D20}.msg");
 }

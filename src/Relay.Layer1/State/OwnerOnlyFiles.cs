@@ -1,10 +1,13 @@
+using System.IO.Abstractions;
+
 namespace Relay.Layer1.State;
 
 /// <summary>
 /// Creates the node's local files so that only its own user can read them: folders 0700, files 0600.
 /// State, spooled messages and kept responses hold plaintext request headers and bodies.
 /// Modes are set at creation (never tightened after the first byte is written) and, for files and
-/// folders a previous version left behind, tightened when opened.
+/// folders a previous version left behind, tightened when opened. Everything but the SQLite database
+/// (which SQLite opens itself) goes through the node's <see cref="IFileSystem"/>.
 /// </summary>
 public static class OwnerOnlyFiles
 {
@@ -16,22 +19,42 @@ public static class OwnerOnlyFiles
 
     private static readonly string[] DatabaseCompanions = ["", "-wal", "-shm", "-journal"];
 
+    // SQLite opens the real disk itself, so its folder is made there too.
+    private static readonly FileSystem Disk = new();
+
+    /// <summary>Creates a folder SQLite keeps a database in, on the real disk.</summary>
+    public static void CreateDatabaseDirectory(string path) => CreateDirectory(Disk, path);
+
+    /// <summary>Creates <paramref name="path"/> on the real disk; see <see cref="CreateDirectory(IFileSystem, string)"/>.</summary>
+    public static void CreateDirectory(string path) => CreateDirectory(Disk, path);
+
+    /// <summary>Opens a file on the real disk; see <see cref="Create(IFileSystem, string, System.IO.FileMode, FileShare, int)"/>.</summary>
+    public static FileSystemStream Create(string path, System.IO.FileMode mode, FileShare share, int bufferSize = 4096) => Create(Disk, path, mode, share, bufferSize);
+
     /// <summary>Creates <paramref name="path"/> (and missing parents) as 0700, or tightens it to 0700 when it exists.</summary>
-    public static void CreateDirectory(string path)
+    public static void CreateDirectory(IFileSystem fileSystem, string path)
     {
         if (OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(path);
+            fileSystem.Directory.CreateDirectory(path);
             return;
         }
 
-        if (Directory.Exists(path))
+        if (fileSystem.Directory.Exists(path))
         {
-            File.SetUnixFileMode(path, DirectoryMode);
+            fileSystem.File.SetUnixFileMode(path, DirectoryMode);
             return;
         }
 
-        Directory.CreateDirectory(path, DirectoryMode);
+        if (fileSystem is FileSystem)
+        {
+            fileSystem.Directory.CreateDirectory(path, DirectoryMode);
+            return;
+        }
+
+        // A file system that cannot create with a mode (an in-memory one) gets it right after.
+        fileSystem.Directory.CreateDirectory(path);
+        fileSystem.File.SetUnixFileMode(path, DirectoryMode);
     }
 
     /// <summary>Options for a <see cref="FileStream"/> that creates its file as 0600.</summary>
@@ -54,19 +77,20 @@ public static class OwnerOnlyFiles
     }
 
     /// <summary>Opens (creating as 0600) a file for writing.</summary>
-    public static FileStream Create(string path, System.IO.FileMode mode, FileShare share, int bufferSize = 4096) =>
-        new(path, Options(mode, FileAccess.Write, share, bufferSize));
+    public static FileSystemStream Create(IFileSystem fileSystem, string path, System.IO.FileMode mode, FileShare share, int bufferSize = 4096) =>
+        fileSystem.FileStream.New(path, Options(mode, FileAccess.Write, share, bufferSize));
 
     /// <summary>Writes a whole file, created as 0600.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAllBytes(IFileSystem fileSystem, string path, ReadOnlySpan<byte> bytes)
     {
-        using var stream = Create(path, System.IO.FileMode.Create, FileShare.None, bufferSize: 1);
+        using var stream = Create(fileSystem, path, System.IO.FileMode.Create, FileShare.None, bufferSize: 1);
         stream.Write(bytes);
     }
 
     /// <summary>
     /// Makes sure a SQLite database file exists as 0600 before SQLite opens it: SQLite gives its WAL,
-    /// shared-memory and journal files the database file's mode, so they are owner-only too.
+    /// shared-memory and journal files the database file's mode, so they are owner-only too. SQLite
+    /// reads and writes the real disk, so this does too.
     /// </summary>
     public static void PrepareDatabase(string path)
     {

@@ -56,7 +56,7 @@ internal sealed class StateStore : IAsyncDisposable
 
     public static StateStore Open(string directory)
     {
-        OwnerOnlyFiles.CreateDirectory(directory);
+        OwnerOnlyFiles.CreateDatabaseDirectory(directory);
         OwnerOnlyFiles.PrepareDatabase(Path.Combine(directory, FileName));
         var builder = new SqliteConnectionStringBuilder
         {

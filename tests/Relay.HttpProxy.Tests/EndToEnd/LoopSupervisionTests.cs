@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using System.Net;
 using System.Text.Json;
 using Relay.Host.Status;
@@ -87,7 +88,7 @@ public sealed class LoopSupervisionTests : IAsyncLifetime, IDisposable
         // The status file is rewritten every second; wait for one written after the failure.
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
         NodeStatusDocument? written;
-        while ((written = StatusFile.Read(state)) is null || written.Down.Count == 0)
+        while ((written = StatusFile.Read(new FileSystem(), state)) is null || written.Down.Count == 0)
         {
             Assert.True(DateTimeOffset.UtcNow < deadline, "No status file showed the loop down.");
             await Task.Delay(100);
@@ -110,7 +111,7 @@ public sealed class LoopSupervisionTests : IAsyncLifetime, IDisposable
 
         await _relay.DisposeAsync();
 
-        Assert.Equal(NodeStates.Stopped, StatusFile.Read(_relay.OptionsA.Node.StateDirectory)!.State);
+        Assert.Equal(NodeStates.Stopped, StatusFile.Read(new FileSystem(), _relay.OptionsA.Node.StateDirectory)!.State);
         Assert.DoesNotContain(_logs.Lines, line => line.EventId == LoopRestartedEvent);
     }
 }

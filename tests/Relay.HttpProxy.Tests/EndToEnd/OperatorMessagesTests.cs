@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using System.Net;
 using System.Net.Sockets;
 using Relay.Host.Status;
@@ -98,11 +99,11 @@ public sealed class OperatorMessagesTests : IAsyncLifetime, IDisposable
     public async Task CleanStop_LeavesAStatusThatSaysStopped()
     {
         var state = _relay.OptionsA.Node.StateDirectory;
-        Assert.Equal(NodeStates.Running, StatusFile.Read(state)!.State);
+        Assert.Equal(NodeStates.Running, StatusFile.Read(new FileSystem(), state)!.State);
 
         await _relay.DisposeAsync();
 
-        Assert.Equal(NodeStates.Stopped, StatusFile.Read(state)!.State);
+        Assert.Equal(NodeStates.Stopped, StatusFile.Read(new FileSystem(), state)!.State);
         var config = Path.Combine(_folder.Path, "a-status.json");
         await File.WriteAllTextAsync(config, $$"""{ "Relay": { "Node": { "StateDirectory": "{{state}}" } } }""");
         var (exit, output) = await RelayProcess.RunVerbAsync("status", "--config", config);
