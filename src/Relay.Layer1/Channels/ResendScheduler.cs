@@ -1,0 +1,65 @@
+namespace Relay.Layer1.Channels;
+
+/// <summary>
+/// Decides which sent fragments are due to be written again. Pure: it reads the fragments' send
+/// history, the peer's newest ack and the round-trip estimate, and reports what is due and when to
+/// look next; the channel acts on it. Timestamps are those of the channel's <see cref="TimeProvider"/>.
+/// </summary>
+/// <remarks>
+/// Two rules, as TCP has them:
+/// 1. Timeout (RFC 6298): a fragment sent <c>n</c> times is due <c>timeout × 2^(n−1)</c> after the
+///    later of its last write and the last advance of the cumulative ack (5.3: while the peer keeps
+///    consuming, what is queued behind is late, not lost).
+/// 2. Selective-ack loss (in the spirit of RFC 8985): a fragment the peer does not hold, below one it
+///    does, is lost once a smoothed round trip and a reordering allowance have passed since its write.
+/// </remarks>
+internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roundTrips)
+{
+    /// <summary>Time allowed for files overtaking each other in the folder before a gap counts as a loss.</summary>
+    public static readonly TimeSpan ReorderingAllowance = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The shortest wait between scans, so a burst of nearly-due fragments does not make a busy loop.</summary>
+    public static readonly TimeSpan MinimumScanInterval = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Adds to <paramref name="due"/>, in sequence order, every fragment of <paramref name="unacked"/>
+    /// below <paramref name="endSequence"/> that was sent, is not already queued, is not held by the
+    /// peer and whose time has come; returns the timestamp of the next scan.
+    /// </summary>
+    public long Scan(FragmentDeque unacked, long endSequence, IReadOnlyList<SequenceRange> peerHeld, long lastCumulativeAdvance, long now, List<OutboundFragment> due)
+    {
+        var frequency = time.TimestampFrequency;
+        var next = now + Ticks(roundTrips.RetransmitTimeout, frequency);
+        var highestHeld = peerHeld.Count > 0 ? peerHeld[^1].To : 0;
+        var smoothed = roundTrips.Smoothed;
+        var lossWindow = Ticks(smoothed + (smoothed / 4 > ReorderingAllowance ? smoothed / 4 : ReorderingAllowance), frequency);
+        for (var sequence = unacked.FirstSequence; sequence < endSequence; sequence++)
+        {
+            var fragment = unacked[sequence];
+            if (fragment.SendCount == 0 || fragment.QueuedForResend || AckRanges.Contains(peerHeld, sequence))
+            {
+                continue;
+            }
+
+            var since = Math.Max(fragment.LastSentTimestamp, lastCumulativeAdvance);
+            var dueAt = since + Ticks(roundTrips.BackedOff(fragment.SendCount), frequency);
+            if (sequence < highestHeld)
+            {
+                dueAt = Math.Min(dueAt, fragment.LastSentTimestamp + lossWindow);
+            }
+
+            if (dueAt <= now)
+            {
+                due.Add(fragment);
+            }
+            else if (dueAt < next)
+            {
+                next = dueAt;
+            }
+        }
+
+        return Math.Max(next, now + Ticks(MinimumScanInterval, frequency));
+    }
+
+    private static long Ticks(TimeSpan span, long frequency) => (long)(span.TotalSeconds * frequency);
+}
