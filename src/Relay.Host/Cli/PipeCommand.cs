@@ -7,8 +7,10 @@ namespace Relay.Host.Cli;
 
 /// <summary>
 /// <c>relay pipe --from DIR --to DIR [--loss P] [--duplicate P] [--truncate P] [--corrupt P]
-/// [--replay P] [--delay-ms N] [--seed N]</c>: moves files between two folders the way a bad link
-/// would, so a pair of nodes can be rehearsed under loss. Runs until Ctrl-C or SIGTERM.
+/// [--replay P] [--delay-ms N] [--seed N] [--sweep-every T] [--latency T] [--bandwidth B]
+/// [--max-file-bytes B] [--back-from DIR --back-to DIR [--one-way]]</c>: moves files between two
+/// folders the way a bad link would, so a pair of nodes can be rehearsed under loss, on a mirror's
+/// schedule, at a link's rate, or through a diode. Runs until Ctrl-C or SIGTERM.
 /// </summary>
 internal static class PipeCommand
 {
@@ -23,12 +25,30 @@ internal static class PipeCommand
         var replay = Probability("--replay", "Probability a file is delivered again after --replay-delay-ms.");
         var delay = NonNegative("--delay-ms", "Each delivery waits a random 0..N ms, which reorders files.", 0);
         var replayDelay = NonNegative("--replay-delay-ms", "How long a replayed copy waits.", 2000);
+        var sweepEvery = Duration("--sweep-every", "Take files only at sweeps this far apart, as a scheduled mirror does (10s, 5m).");
+        var latency = Duration("--latency", "A fixed delay added to every delivery (250ms, 2s).");
+        var bandwidth = Bytes("--bandwidth", "The link's rate in bytes per second (20MB, 512KiB); files queue behind each other. Default: unlimited.");
+        var maxFileBytes = Bytes("--max-file-bytes", "Cut files larger than this to it, as mirrors do with big files (500MB). Default: no limit.");
+        var backFrom = new Option<string?>("--back-from") { Description = "Also move the reverse direction: the folder to take its files from." };
+        var backTo = new Option<string?>("--back-to") { Description = "The folder to deliver the reverse direction's files to." };
+        var oneWay = new Option<bool>("--one-way") { Description = "Nothing goes back, as through a data diode: files in --back-from are taken and discarded." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the fault plan; the same seed and arrival order give the same faults. Default: a random seed, printed at start." };
 
         var command = new Command("pipe", "Move files between two folders with seeded loss, duplication, truncation, corruption, delay and replay.")
         {
-            from, to, loss, duplicate, truncate, corrupt, replay, delay, replayDelay, seed,
+            from, to, loss, duplicate, truncate, corrupt, replay, delay, replayDelay, seed, sweepEvery, latency, bandwidth, maxFileBytes, backFrom, backTo, oneWay,
         };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(backFrom) is null) != (result.GetValue(backTo) is null))
+            {
+                result.AddError("--back-from and --back-to go together: give both, or neither.");
+            }
+            else if (result.GetValue(oneWay) && result.GetValue(backFrom) is null)
+            {
+                result.AddError("--one-way blocks the reverse direction: give it with --back-from and --back-to.");
+            }
+        });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var profile = new FaultProfile
@@ -41,6 +61,10 @@ internal static class PipeCommand
                 MaxDelay = TimeSpan.FromMilliseconds(parseResult.GetValue(delay)),
                 ReplayDelay = TimeSpan.FromMilliseconds(parseResult.GetValue(replayDelay)),
                 Seed = parseResult.GetValue(seed) ?? Random.Shared.Next(),
+                SweepEvery = parseResult.GetValue(sweepEvery),
+                Latency = parseResult.GetValue(latency),
+                BandwidthBytesPerSecond = parseResult.GetValue(bandwidth),
+                MaxFileBytes = parseResult.GetValue(maxFileBytes),
             };
             var source = fileSystem.Path.GetFullPath(parseResult.GetValue(from)!);
             var destination = fileSystem.Path.GetFullPath(parseResult.GetValue(to)!);
@@ -49,6 +73,22 @@ internal static class PipeCommand
             await using var pipe = new FaultInjectingFolderPipe(fileSystem, source, destination, profile, loggers.CreateLogger<FaultInjectingFolderPipe>());
             await pipe.StartAsync(cancellationToken);
             output.WriteLine($"moving {source} -> {destination} (seed {profile.Seed}); Ctrl-C stops");
+            await using var back = parseResult.GetValue(backFrom) is { } backSource
+                ? new FaultInjectingFolderPipe(
+                    fileSystem,
+                    fileSystem.Path.GetFullPath(backSource),
+                    fileSystem.Path.GetFullPath(parseResult.GetValue(backTo)!),
+                    profile with { Seed = profile.Seed + 1, Blocked = parseResult.GetValue(oneWay) },
+                    loggers.CreateLogger<FaultInjectingFolderPipe>())
+                : null;
+            if (back is not null)
+            {
+                await back.StartAsync(cancellationToken);
+                output.WriteLine(parseResult.GetValue(oneWay)
+                    ? $"discarding everything in {fileSystem.Path.GetFullPath(parseResult.GetValue(backFrom)!)}: nothing goes back (--one-way)"
+                    : $"moving {fileSystem.Path.GetFullPath(parseResult.GetValue(backFrom)!)} -> {fileSystem.Path.GetFullPath(parseResult.GetValue(backTo)!)} (seed {profile.Seed + 1})");
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -59,6 +99,11 @@ internal static class PipeCommand
 
             await pipe.StopAsync(CancellationToken.None);
             output.WriteLine(pipe.Counters.ToString());
+            if (back is not null)
+            {
+                await back.StopAsync(CancellationToken.None);
+                output.WriteLine("back: " + back.Counters);
+            }
             return 0;
         });
         return command;
@@ -77,6 +122,30 @@ internal static class PipeCommand
         });
         return option;
     }
+
+    private static Option<TimeSpan> Duration(string name, string description) =>
+        Parsed<TimeSpan>(name, description + " Default: 0.", LinkQuantities.TryParseDuration, "a duration such as 250ms, 10s, 5m or 1h");
+
+    private static Option<long> Bytes(string name, string description) =>
+        Parsed<long>(name, description, LinkQuantities.TryParseBytes, "a size such as 500, 64KiB, 20MB or 1GiB");
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static Option<T> Parsed<T>(string name, string description, TryParse<T> tryParse, string expected) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (tryParse(text, out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"{name} must be {expected}, not '{text}'.");
+            return default;
+        },
+    };
 
     private static Option<int> NonNegative(string name, string description, int defaultValue)
     {

@@ -84,6 +84,18 @@ internal sealed class InboxWatcher : IDisposable
         }
     }
 
+    /// <summary>Names queued and not yet released by the consumer.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_queued)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
     /// <summary>The consumer is done with a name; a later event or listing may queue it again.</summary>
     public void Release(string name)
     {

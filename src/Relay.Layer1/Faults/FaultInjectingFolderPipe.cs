@@ -13,6 +13,13 @@ namespace Relay.Layer1.Faults;
 /// Like a mirror it takes each final-named file once (temporary names are left alone), deletes
 /// it from the source, and writes each copy under a temporary name before renaming it into place.
 /// Copies still waiting for their delay when the pipe stops are dropped, as a link would lose them.
+/// <para>
+/// With a link model it also behaves like a scheduled mirror: it takes files only at each sweep,
+/// sends them one after another at the configured rate (a file queues behind the ones before it),
+/// delivers each after the fixed latency, and cuts files over the size limit. While the copies in
+/// flight fill <see cref="FaultProfile.MaxHeldBytes"/>, files wait in the source folder, as they
+/// would for a real link. All timing follows the given <see cref="TimeProvider"/>.
+/// </para>
 /// </summary>
 public sealed class FaultInjectingFolderPipe : IAsyncDisposable
 {
@@ -27,8 +34,12 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _delayed = new();
+    private readonly SemaphoreSlim _released = new(0);
+    private readonly SemaphoreSlim _sweeps = new(0);
+    private ITimer? _sweepTimer;
     private long _heldBytes;
     private int _started;
+    private DateTimeOffset _linkFreeAt;
 
     public FaultInjectingFolderPipe(
         IFileSystem fileSystem,
@@ -79,9 +90,16 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         _fileSystem.Directory.CreateDirectory(_source);
         _fileSystem.Directory.CreateDirectory(_destination);
         FaultPipeLog.Started(_logger, _source, _destination, _profile);
+        _linkFreeAt = _time.GetUtcNow();
+        if (_profile.SweepEvery > TimeSpan.Zero)
+        {
+            // Sweeps keep their own schedule from the start, whether or not anything is waiting.
+            _sweepTimer = _time.CreateTimer(static state => ((SemaphoreSlim)state!).Release(), _sweeps, _profile.SweepEvery, _profile.SweepEvery);
+        }
+
         _watcher.Start();
         _loops.Add(_watcher.PollAsync(_stopping.Token));
-        _loops.Add(Task.Factory.StartNew(() => Move(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        _loops.Add(Task.Run(() => MoveAsync(_stopping.Token), CancellationToken.None));
         return Task.CompletedTask;
     }
 
@@ -89,6 +107,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _sweepTimer?.Dispose();
         _watcher.Dispose();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
 
@@ -105,17 +124,25 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _released.Dispose();
+        _sweeps.Dispose();
     }
 
-    private void Move(CancellationToken cancellationToken)
+    /// <summary>Files found in the source folder and not yet dealt with (waiting for a sweep, or for room on the link).</summary>
+    internal int WaitingFiles => _watcher.Pending;
+
+    /// <summary>Copies taken and on their way, not yet delivered.</summary>
+    internal int CopiesInFlight => _delayed.Count;
+
+    private async Task MoveAsync(CancellationToken cancellationToken)
     {
         try
         {
-            while (_watcher.Names.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            while (await NextRoundAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (_watcher.Names.TryRead(out var name))
                 {
-                    MoveOne(name, cancellationToken);
+                    await MoveOneAsync(name, cancellationToken).ConfigureAwait(false);
                     _watcher.Release(name);
                 }
             }
@@ -125,7 +152,19 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         }
     }
 
-    private void MoveOne(string name, CancellationToken cancellationToken)
+    // A mirror copies what is there when it sweeps, everything together; without sweeps each file goes as it appears.
+    private async Task<bool> NextRoundAsync(CancellationToken cancellationToken)
+    {
+        if (_profile.SweepEvery <= TimeSpan.Zero)
+        {
+            return await _watcher.Names.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _sweeps.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task MoveOneAsync(string name, CancellationToken cancellationToken)
     {
         var sourcePath = _fileSystem.Path.Combine(_source, name);
         byte[] original;
@@ -146,19 +185,36 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
             return;
         }
 
-        Counters.AddSeen();
-        foreach (var (bytes, delay, fate) in Plan(original))
+        Counters.AddSeen(original.Length);
+        if (_profile.Blocked)
         {
-            FaultPipeLog.Decided(_logger, name, fate);
-            if (delay <= TimeSpan.Zero || !TryHold(bytes.Length))
+            Counters.AddBlocked();
+            FaultPipeLog.Decided(_logger, name, "blocked");
+            return;
+        }
+
+        foreach (var (planned, randomDelay, fate) in Plan(original))
+        {
+            var bytes = CutToMaxSize(planned);
+            FaultPipeLog.Decided(_logger, name, bytes.Length < planned.Length ? fate + ", cut to size" : fate);
+            if (_profile.ModelsLink)
+            {
+                // A link that is full holds the next files back in the source folder.
+                while (!TryHold(bytes.Length))
+                {
+                    await _released.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (randomDelay <= TimeSpan.Zero || !TryHold(bytes.Length))
             {
                 Deliver(name, bytes);
                 continue;
             }
 
+            var delay = randomDelay + Transmission(bytes.Length);
             var later = DeliverLaterAsync(name, bytes, delay, cancellationToken);
             _delayed.TryAdd(later, true);
-            later.ContinueWith(done => _delayed.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = later.ContinueWith(done => _delayed.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -218,13 +274,42 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         return (bytes, RandomDelay(), fate);
     }
 
+    private byte[] CutToMaxSize(byte[] bytes)
+    {
+        if (_profile.MaxFileBytes <= 0 || bytes.Length <= _profile.MaxFileBytes)
+        {
+            return bytes;
+        }
+
+        Counters.AddCut();
+        return bytes.AsSpan(0, (int)_profile.MaxFileBytes).ToArray();
+    }
+
+    // Queues the copy behind those already on the link: it arrives once its last byte is through,
+    // plus the fixed latency.
+    private TimeSpan Transmission(long length)
+    {
+        var now = _time.GetUtcNow();
+        var arrives = now;
+        if (_profile.BandwidthBytesPerSecond > 0)
+        {
+            var start = _linkFreeAt > now ? _linkFreeAt : now;
+            _linkFreeAt = start + TimeSpan.FromSeconds((double)length / _profile.BandwidthBytesPerSecond);
+            arrives = _linkFreeAt;
+        }
+
+        return arrives - now + _profile.Latency;
+    }
+
     private bool Roll(double probability) => probability > 0 && _random.NextDouble() < probability;
 
     private TimeSpan RandomDelay() => _profile.MaxDelay <= TimeSpan.Zero ? TimeSpan.Zero : _profile.MaxDelay * _random.NextDouble();
 
     private bool TryHold(long bytes)
     {
-        if (Interlocked.Add(ref _heldBytes, bytes) <= _profile.MaxHeldBytes)
+        // A file larger than the whole budget still goes, alone.
+        var held = Interlocked.Add(ref _heldBytes, bytes);
+        if (held <= _profile.MaxHeldBytes || held == bytes)
         {
             return true;
         }
@@ -247,6 +332,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         finally
         {
             Interlocked.Add(ref _heldBytes, -bytes.Length);
+            _released.Release();
         }
     }
 
@@ -257,7 +343,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
         {
             _fileSystem.File.WriteAllBytes(temporary, bytes);
             _fileSystem.File.Move(temporary, _fileSystem.Path.Combine(_destination, name), overwrite: true);
-            Counters.AddDelivered();
+            Counters.AddDelivered(bytes.Length);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

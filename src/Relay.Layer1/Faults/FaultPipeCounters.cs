@@ -12,6 +12,10 @@ public sealed class FaultPipeCounters
     private long _replayed;
     private long _errors;
     private long _dropped;
+    private long _cut;
+    private long _blocked;
+    private long _bytesOffered;
+    private long _bytesDelivered;
 
     /// <summary>Files taken from the source folder.</summary>
     public long Seen => Interlocked.Read(ref _seen);
@@ -32,12 +36,36 @@ public sealed class FaultPipeCounters
     /// <summary>Delayed copies still waiting when the pipe stopped, so never delivered.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Copies cut to <see cref="FaultProfile.MaxFileBytes"/>.</summary>
+    public long CutToMaxSize => Interlocked.Read(ref _cut);
+
+    /// <summary>Files discarded because the direction is <see cref="FaultProfile.Blocked"/>.</summary>
+    public long Blocked => Interlocked.Read(ref _blocked);
+
+    /// <summary>Bytes of the files taken from the source folder.</summary>
+    public long BytesOffered => Interlocked.Read(ref _bytesOffered);
+
+    /// <summary>Bytes written to the destination folder (duplicates and replays included).</summary>
+    public long BytesDelivered => Interlocked.Read(ref _bytesDelivered);
+
     /// <summary>Files that could not be read or written (logged, never fatal).</summary>
     public long Errors => Interlocked.Read(ref _errors);
 
-    internal void AddSeen() => Interlocked.Increment(ref _seen);
+    internal void AddSeen(long bytes)
+    {
+        Interlocked.Increment(ref _seen);
+        Interlocked.Add(ref _bytesOffered, bytes);
+    }
 
-    internal void AddDelivered() => Interlocked.Increment(ref _delivered);
+    internal void AddDelivered(long bytes)
+    {
+        Interlocked.Increment(ref _delivered);
+        Interlocked.Add(ref _bytesDelivered, bytes);
+    }
+
+    internal void AddCut() => Interlocked.Increment(ref _cut);
+
+    internal void AddBlocked() => Interlocked.Increment(ref _blocked);
 
     internal void AddLost() => Interlocked.Increment(ref _lost);
 
@@ -54,5 +82,5 @@ public sealed class FaultPipeCounters
     internal void AddDropped() => Interlocked.Increment(ref _dropped);
 
     public override string ToString() =>
-        $"seen {Seen}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, truncated {Truncated}, corrupted {Corrupted}, replayed {Replayed}, dropped {Dropped}, errors {Errors}";
+        $"seen {Seen}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, truncated {Truncated}, corrupted {Corrupted}, replayed {Replayed}, cut to size {CutToMaxSize}, blocked {Blocked}, dropped {Dropped}, errors {Errors}; bytes offered {BytesOffered}, delivered {BytesDelivered}";
 }

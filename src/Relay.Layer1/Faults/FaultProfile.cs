@@ -1,6 +1,10 @@
 namespace Relay.Layer1.Faults;
 
-/// <summary>What a rehearsal link does to files: each probability applies to each file independently.</summary>
+/// <summary>
+/// What a rehearsal link does to files. Each probability applies to each file independently; the
+/// link model (<see cref="SweepEvery"/>, <see cref="Latency"/>, <see cref="BandwidthBytesPerSecond"/>,
+/// <see cref="MaxFileBytes"/>, <see cref="Blocked"/>) acts as a scheduled mirror or a diode does.
+/// </summary>
 public sealed record FaultProfile
 {
     /// <summary>Probability that a file is never delivered.</summary>
@@ -28,6 +32,24 @@ public sealed record FaultProfile
 
     public int Seed { get; init; }
 
+    /// <summary>Files are taken only at sweeps this far apart (a mirror's schedule); zero takes each file as it appears.</summary>
+    public TimeSpan SweepEvery { get; init; }
+
+    /// <summary>A fixed delay added to every delivery.</summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>The link's capacity in bytes per second: files are sent one after another, each taking its size ÷ this; zero is unlimited.</summary>
+    public long BandwidthBytesPerSecond { get; init; }
+
+    /// <summary>Files larger than this are cut to it, keeping their final name, as mirrors do with big files; zero is no limit.</summary>
+    public long MaxFileBytes { get; init; }
+
+    /// <summary>Nothing goes this way (the back direction of a data diode): every file is taken and discarded.</summary>
+    public bool Blocked { get; init; }
+
+    /// <summary>True when the link holds files back on a schedule, a delay or a rate, rather than only reordering them.</summary>
+    public bool ModelsLink => SweepEvery > TimeSpan.Zero || Latency > TimeSpan.Zero || BandwidthBytesPerSecond > 0;
+
     public static FaultProfile Lossless { get; } = new();
 
     /// <exception cref="ArgumentException">A value is out of range; the message names the property.</exception>
@@ -46,6 +68,26 @@ public sealed record FaultProfile
         if (ReplayDelay < TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(ReplayDelay)} must not be negative.", nameof(ReplayDelay));
+        }
+
+        if (SweepEvery < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(SweepEvery)} must not be negative.", nameof(SweepEvery));
+        }
+
+        if (Latency < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(Latency)} must not be negative.", nameof(Latency));
+        }
+
+        if (BandwidthBytesPerSecond < 0)
+        {
+            throw new ArgumentException($"{nameof(BandwidthBytesPerSecond)} must not be negative.", nameof(BandwidthBytesPerSecond));
+        }
+
+        if (MaxFileBytes < 0)
+        {
+            throw new ArgumentException($"{nameof(MaxFileBytes)} must not be negative.", nameof(MaxFileBytes));
         }
 
         if (MaxHeldBytes < 0)
