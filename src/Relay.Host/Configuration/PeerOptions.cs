@@ -1,3 +1,5 @@
+using Relay.Layer1.Identity;
+
 namespace Relay.Host.Configuration;
 
 /// <summary>A node this one trusts (<c>Relay:Peers</c>).</summary>
@@ -7,4 +9,20 @@ public sealed class PeerOptions
 
     /// <summary>The peer's public key set, written by <c>relay keygen</c> on the peer.</summary>
     public string PublicKeyFile { get; set; } = "";
+
+    /// <summary>
+    /// <c>Encrypt</c> (default): bodies to and from this peer are encrypted. <c>None</c>: they are
+    /// signed only, so a mirror between the two can read (scan) them; the peer must say the same of
+    /// this node. See docs/security.md.
+    /// </summary>
+    public string Encryption { get; set; } = EncryptMode;
+
+    public const string EncryptMode = "Encrypt";
+    public const string NoneMode = "None";
+
+    /// <summary>The body protection <see cref="Encryption"/> names, or null when it names none.</summary>
+    public BodyProtection? Protection =>
+        string.Equals(Encryption, EncryptMode, StringComparison.OrdinalIgnoreCase) ? BodyProtection.Encrypted
+        : string.Equals(Encryption, NoneMode, StringComparison.OrdinalIgnoreCase) ? BodyProtection.SignedOnly
+        : null;
 }

@@ -30,8 +30,22 @@ public sealed class NodeKeyPairTests : IDisposable
 
         var data = "signed"u8.ToArray();
         Assert.True(peer.SigningKey.VerifyData(data, loaded.SigningKey.SignData(data, HashAlgorithmName.SHA256), HashAlgorithmName.SHA256));
-        var secret = peer.EncryptionKey.Encrypt(data, RSAEncryptionPadding.OaepSHA1);
-        Assert.Equal(data, loaded.EncryptionKey.Decrypt(secret, RSAEncryptionPadding.OaepSHA1));
+        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        Assert.Equal(ephemeral.DeriveRawSecretAgreement(peer.EncryptionKey.PublicKey), loaded.EncryptionKey.DeriveRawSecretAgreement(ephemeral.PublicKey));
+    }
+
+    [Fact]
+    public void EncryptionKey_IsAP256KeyForEcdhEsWithKeyWrap()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (_, publicPath) = keys.Save(_fileSystem, _folder.Path);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(publicPath));
+        var encryption = document.RootElement.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("use").GetString() == "enc");
+        Assert.Equal("EC", encryption.GetProperty("kty").GetString());
+        Assert.Equal("P-256", encryption.GetProperty("crv").GetString());
+        Assert.Equal("ECDH-ES+A256KW", encryption.GetProperty("alg").GetString());
+        Assert.Equal(keys.PublicKeys.EncryptionKeyId, encryption.GetProperty("kid").GetString());
     }
 
     [Fact]
