@@ -110,15 +110,16 @@ internal static class BodyRecords
 
                     var sequence = BinaryPrimitives.ReadInt64BigEndian(payload);
                     var flags = (FragmentFlags)payload[8];
-                    if (sequence < 1 || (flags & ~FragmentFlags.Whole) != 0)
+                    var lamport = BinaryPrimitives.ReadInt64BigEndian(payload[9..]);
+                    if (sequence < 1 || (flags & ~FragmentFlags.Whole) != 0 || lamport < 0)
                     {
-                        return $"a fragment with sequence {sequence} and flags {(byte)flags}";
+                        return $"a fragment with sequence {sequence}, flags {(byte)flags} and Lamport time {lamport}";
                     }
 
                     fragments.Add(new ReceivedFragment(
                         sequence,
                         flags,
-                        BinaryPrimitives.ReadInt64BigEndian(payload[9..]),
+                        lamport,
                         body.Slice(start + 17, (int)length - 17)));
                     break;
                 default:

@@ -164,7 +164,7 @@ public sealed class SegmentCodec
             return SegmentDecodeResult.Reject(FileRejectReason.Truncated, "shorter than its envelope");
         }
 
-        // 3–8. Envelope: structure, recipient key, decryption, signature; nothing unauthenticated is believed.
+        // 3–8. Name, envelope structure, recipient key, decryption, signature; nothing unauthenticated is believed.
         var envelope = file.Slice(PreambleLength, (int)envelopeLength);
         if (!SegmentFileName.TryParse(fileName, out var sender, out _, out _))
         {
@@ -198,26 +198,20 @@ public sealed class SegmentCodec
             return SegmentDecodeResult.Reject(FileRejectReason.Malformed, $"the envelope has {parts.Count} parts, not 5 (JWE) or 3 (JWS)");
         }
 
-        var peer = _findPeer(sender);
-        if (peer is null)
-        {
-            return SegmentDecodeResult.Reject(FileRejectReason.UnknownSender, $"'{sender}' is not a configured peer");
-        }
-
-        var verified = VerifyJws(jws, peer, out var payload);
+        var verified = VerifyJws(jws, sender, out var peer, out var payload);
         if (verified is not null)
         {
             return verified.Value;
         }
 
-        // 9–12. The authenticated manifest.
-        var checkedManifest = CheckManifest(payload!, fileName, sender, encrypted, peer, out var document);
+        // 9–14. The authenticated manifest.
+        var checkedManifest = CheckManifest(payload!, fileName, sender, encrypted, peer!, out var document);
         if (checkedManifest is not null)
         {
             return checkedManifest.Value;
         }
 
-        // 13–14. Body.
+        // 15–16. Body.
         var bodyLength = (int)document!.BodyLength!.Value;
         var frameSize = document.FrameSize!.Value;
         var frames = FrameCount(bodyLength, frameSize);
@@ -326,16 +320,16 @@ public sealed class SegmentCodec
         destination.Write(envelope);
     }
 
-    // Steps 3–5: the JWE's structure and header, its key id, then decryption with the algorithms fixed here.
+    // Steps 5–6: the JWE's structure and header, its key id, then decryption with the algorithms fixed here.
     private SegmentDecodeResult? OpenJwe(ReadOnlySpan<byte> envelope, List<Range> parts, out byte[] jws)
     {
         jws = [];
         var decoded = new byte[CompactJose.JweParts][];
         for (var i = 0; i < CompactJose.JweParts; i++)
         {
-            if (CompactJose.DecodeCanonical(envelope[parts[i]]) is not { } bytes || (bytes.Length == 0 && i != 4))
+            if (CompactJose.DecodeCanonical(envelope[parts[i]]) is not { Length: > 0 } bytes)
             {
-                return SegmentDecodeResult.Reject(FileRejectReason.Malformed, $"JWE part {i + 1} is not canonical base64url");
+                return SegmentDecodeResult.Reject(FileRejectReason.Malformed, $"JWE part {i + 1} is empty or not canonical base64url");
             }
 
             decoded[i] = bytes;
@@ -384,9 +378,10 @@ public sealed class SegmentCodec
         return null;
     }
 
-    // Steps 6–8: the JWS's structure and header, its key id, then the signature.
-    private static SegmentDecodeResult? VerifyJws(byte[] jws, PeerPublicKeys peer, out byte[]? payload)
+    // Steps 7–8: the JWS's structure and header, the sender the name gives, its key id, then the signature.
+    private SegmentDecodeResult? VerifyJws(byte[] jws, string sender, out PeerPublicKeys? peer, out byte[]? payload)
     {
+        peer = null;
         payload = null;
         var parts = CompactJose.Split(jws);
         if (parts is null || parts.Count != CompactJose.JwsParts)
@@ -419,6 +414,12 @@ public sealed class SegmentCodec
             return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the JWS header has no kid");
         }
 
+        peer = _findPeer(sender);
+        if (peer is null)
+        {
+            return SegmentDecodeResult.Reject(FileRejectReason.UnknownSender, $"'{sender}' is not a configured peer");
+        }
+
         if (keyId != peer.SigningKeyId)
         {
             return SegmentDecodeResult.Reject(FileRejectReason.BadSignature, $"signed with key id {keyId}, the configured key of '{peer.NodeId}' has key id {peer.SigningKeyId}");
@@ -436,7 +437,7 @@ public sealed class SegmentCodec
         return null;
     }
 
-    // Steps 9–12, on a signed manifest: parse, version, binding to this node and this name, protection, ranges.
+    // Steps 9–14, on a signed manifest: parse, version, binding to this node and this name, protection, ranges.
     private SegmentDecodeResult? CheckManifest(byte[] payload, string fileName, string sender, bool encrypted, PeerPublicKeys peer, out ManifestDocument? document)
     {
         try
@@ -453,9 +454,14 @@ public sealed class SegmentCodec
             return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the manifest is not a JSON object of the documented member types");
         }
 
+        if (document.Version is null || document.Sender is null || document.Recipient is null || document.Channel is null || document.FileName is null)
+        {
+            return SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the manifest lacks one of version, sender, recipient, channel and file");
+        }
+
         if (document.Version != ProtocolVersion)
         {
-            return SegmentDecodeResult.Reject(FileRejectReason.UnsupportedVersion, $"manifest version {document.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}");
+            return SegmentDecodeResult.Reject(FileRejectReason.UnsupportedVersion, $"manifest version {document.Version.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
 
         if (document.Recipient != _self.NodeId)

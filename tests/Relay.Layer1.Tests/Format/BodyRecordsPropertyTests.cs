@@ -26,7 +26,7 @@ public sealed class BodyRecordsPropertyTests
             });
 
     private static readonly Gen<OutboundFragment> Fragments =
-        Gen.Select(Gen.Long[1, long.MaxValue], Gen.Byte[0, 3], Gen.Long, Gen.Byte.Array[0, 300])
+        Gen.Select(Gen.Long[1, long.MaxValue], Gen.Byte[0, 3], Gen.Long[0, long.MaxValue], Gen.Byte.Array[0, 300])
             .Select((sequence, flags, lamport, data) => new OutboundFragment(sequence, (FragmentFlags)flags, lamport, data));
 
     private static readonly Gen<(AckState Ack, OutboundFragment[] Fragments)> Bodies = Gen.Select(Acks, Fragments.Array[0, 8]);
@@ -72,7 +72,7 @@ public sealed class BodyRecordsPropertyTests
         {
             Assert.NotNull(ack);
             Assert.True(ack.AckId >= 0 && ack.Cumulative >= 0);
-            Assert.All(fragments, f => Assert.True(f.Sequence >= 1 && (f.Flags & ~FragmentFlags.Whole) == 0));
+            Assert.All(fragments, f => Assert.True(f.Sequence >= 1 && f.LamportTime >= 0 && (f.Flags & ~FragmentFlags.Whole) == 0));
         }
         else
         {

@@ -70,6 +70,7 @@ public sealed class BodyRecordsTests
     [InlineData(new byte[] { 2, 0xFF, 0xFF, 0xFF, 0xFF })]
     [InlineData(new byte[] { 2, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0 })]
     [InlineData(new byte[] { 2, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { 2, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0x80, 0, 0, 0, 0, 0, 0, 0 })]
     [InlineData(new byte[] { 0 })]
     public void MalformedRecordsAfterTheAck_AreRefused(byte[] records)
     {

@@ -40,6 +40,11 @@ public sealed class ManifestRulesTests
     }
 
     [Theory]
+    [InlineData("version")]
+    [InlineData("sender")]
+    [InlineData("recipient")]
+    [InlineData("channel")]
+    [InlineData("file")]
     [InlineData("created")]
     [InlineData("lamport")]
     [InlineData("length")]
