@@ -8,7 +8,7 @@ namespace Relay.Layer1.Format;
 /// </summary>
 internal sealed class ManifestDocument
 {
-    [JsonPropertyName("version")] public int? Version { get; set; }
+    [JsonPropertyName("version")] public long? Version { get; set; }
     [JsonPropertyName("sender")] public string? Sender { get; set; }
     [JsonPropertyName("recipient")] public string? Recipient { get; set; }
     [JsonPropertyName("channel")] public string? Channel { get; set; }
@@ -18,7 +18,7 @@ internal sealed class ManifestDocument
     [JsonPropertyName("content_type")] public string? ContentType { get; set; }
     [JsonPropertyName("protection")] public string? Protection { get; set; }
     [JsonPropertyName("length")] public long? BodyLength { get; set; }
-    [JsonPropertyName("frame_size")] public int? FrameSize { get; set; }
+    [JsonPropertyName("frame_size")] public long? FrameSize { get; set; }
     [JsonPropertyName("body_key")] public string? BodyKey { get; set; }
     [JsonPropertyName("nonce_prefix")] public string? NoncePrefix { get; set; }
     [JsonPropertyName("frame_hashes")] public List<string>? FrameHashes { get; set; }

@@ -213,7 +213,7 @@ public sealed class SegmentCodec
 
         // 15–16. Body.
         var bodyLength = (int)document!.BodyLength!.Value;
-        var frameSize = document.FrameSize!.Value;
+        var frameSize = (int)document.FrameSize!.Value;
         var frames = FrameCount(bodyLength, frameSize);
         var expected = bodyLength + (encrypted ? (long)frames * TagLength : 0);
         var present = file.Length - PreambleLength - envelopeLength;
@@ -244,7 +244,7 @@ public sealed class SegmentCodec
 
         var manifest = new SegmentManifest
         {
-            Version = document.Version!.Value,
+            Version = ProtocolVersion,
             Sender = document.Sender!,
             Recipient = document.Recipient!,
             Channel = document.Channel!,
@@ -498,7 +498,7 @@ public sealed class SegmentCodec
             && (encrypted
                 ? document.FrameHashes is null && CompactJose.DecodeCanonical(document.BodyKey)?.Length == 32 && CompactJose.DecodeCanonical(document.NoncePrefix)?.Length == 4
                 : document.BodyKey is null && document.NoncePrefix is null && document.FrameHashes is { } hashes
-                    && hashes.Count == FrameCount(document.BodyLength.Value, document.FrameSize.Value)
+                    && hashes.Count == FrameCount(document.BodyLength.Value, (int)document.FrameSize.Value)
                     && hashes.TrueForAll(h => CompactJose.DecodeCanonical(h)?.Length == HashLength));
         return inRange ? null : SegmentDecodeResult.Reject(FileRejectReason.Malformed, "the manifest has a missing or out-of-range field");
     }

@@ -68,6 +68,8 @@ public sealed class ManifestRulesTests
     [InlineData("length", "null")]
     [InlineData("sender", "5")]
     [InlineData("frame_hashes", "\"x\"")]
+    [InlineData("version", "9223372036854775808")]
+    [InlineData("lamport", "9223372036854775808")]
     public void MemberOfTheWrongJsonType_IsMalformed(string member, string json)
     {
         var envelope = new HandMadeEnvelope();
@@ -100,7 +102,8 @@ public sealed class ManifestRulesTests
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public void SignedManifestOfAnotherVersion_IsUnsupportedVersion(int version)
+    [InlineData(1L << 40)]
+    public void SignedManifestOfAnotherVersion_IsUnsupportedVersion(long version)
     {
         var envelope = new HandMadeEnvelope();
         envelope.Manifest["version"] = version;
