@@ -5,6 +5,9 @@ namespace Relay.Host.Configuration;
 /// <summary>A node this one trusts (<c>Relay:Peers</c>).</summary>
 public sealed class PeerOptions
 {
+    public const string EncryptMode = "Encrypt";
+    public const string NoneMode = "None";
+
     public string Id { get; set; } = "";
 
     /// <summary>The peer's public key set, written by <c>relay keygen</c> on the peer.</summary>
@@ -17,11 +20,8 @@ public sealed class PeerOptions
     /// </summary>
     public string Encryption { get; set; } = EncryptMode;
 
-    public const string EncryptMode = "Encrypt";
-    public const string NoneMode = "None";
-
-    /// <summary>The body protection <see cref="Encryption"/> names, or null when it names none.</summary>
-    public BodyProtection? Protection =>
+    /// <summary>The body protection <see cref="Encryption"/> names (case aside, as for other settings), or null when it names none.</summary>
+    public BodyProtection? ParseEncryption() =>
         string.Equals(Encryption, EncryptMode, StringComparison.OrdinalIgnoreCase) ? BodyProtection.Encrypted
         : string.Equals(Encryption, NoneMode, StringComparison.OrdinalIgnoreCase) ? BodyProtection.SignedOnly
         : null;

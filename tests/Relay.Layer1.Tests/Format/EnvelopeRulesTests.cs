@@ -175,6 +175,20 @@ public sealed class EnvelopeRulesTests
         Assert.Equal(FileRejectReason.Malformed, Reason(envelope, jwe));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(63)]
+    [InlineData(72)]
+    public void SignatureThatIsNot64Bytes_IsBadSignature(int length)
+    {
+        var envelope = new HandMadeEnvelope(encrypted: false);
+        var parts = envelope.Envelope().Split('.');
+        parts[2] = Base64Url.EncodeToString(new byte[length]);
+        var reader = SegmentCodecTests.SignedOnlyCodecFor(TestKeys.SiteB, TestKeys.SiteA);
+        var file = HandMadeEnvelope.WithEnvelope(Encoding.ASCII.GetBytes(string.Join('.', parts)));
+        Assert.Equal(FileRejectReason.BadSignature, reader.Decode(file, envelope.Name, new byte[16]).Reason);
+    }
+
     [Fact]
     public void InvalidManifestUnderABadSignature_IsBadSignature_BecauseTheSignatureIsCheckedFirst()
     {
