@@ -2,6 +2,7 @@ using Relay.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- layer1 [--quick]
 //        dotnet run -c Release --project bench/Relay.Benchmarks -- http [--quick]
+//        dotnet run -c Release --project bench/Relay.Benchmarks -- envelope [--quick]
 //        dotnet run -c Release --project bench/Relay.Benchmarks -- vectors docs/vectors
 var mode = args.Length > 0 ? args[0] : "";
 var quick = args.Contains("--quick");
@@ -11,9 +12,11 @@ switch (mode)
         return await Layer1Benchmark.RunAsync(quick, Console.Out);
     case "http":
         return await HttpBenchmark.RunAsync(quick, Console.Out);
+    case "envelope":
+        return EnvelopeBenchmark.Run(quick, Console.Out);
     case "vectors" when args.Length == 2:
         return VectorWriter.Run(args[1], Console.Out);
     default:
-        Console.Error.WriteLine("usage: Relay.Benchmarks layer1 [--quick] | http [--quick] | vectors DIR");
+        Console.Error.WriteLine("usage: Relay.Benchmarks layer1 [--quick] | http [--quick] | envelope [--quick] | vectors DIR");
         return 2;
 }

@@ -38,4 +38,10 @@ public enum FileRejectReason
 
     /// <summary>A FIFO, socket, device, directory or symbolic link under a segment file name: never opened, left in place.</summary>
     NotRegularFile,
+
+    /// <summary>
+    /// Authentic, but its body is protected otherwise than this node is configured for its sender
+    /// (encrypted where sign-only is configured, or the reverse): both ends must agree.
+    /// </summary>
+    ProtectionMismatch,
 }

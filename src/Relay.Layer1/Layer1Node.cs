@@ -20,9 +20,6 @@ namespace Relay.Layer1;
 /// </summary>
 public sealed class Layer1Node : IAsyncDisposable
 {
-    // Files up to this size are read whatever this node's own bound: peers may be configured differently.
-    private const int MinAcceptedFileBytes = 64 * 1024 * 1024;
-
     private readonly NodeContext _context;
     private readonly Dictionary<string, PeerChannels> _peers;
     private readonly ChannelCounters _unknownSenders = new();
@@ -35,7 +32,7 @@ public sealed class Layer1Node : IAsyncDisposable
 
     // Names of entries that are not regular files: left in place, counted once, skipped while they stay.
     private readonly HashSet<string> _notRegular = new(StringComparer.Ordinal);
-    private readonly int _maxAcceptedFileBytes;
+    private readonly SegmentReceiver _receiver;
     private readonly string _ownNamePrefix;
     private int _disposed;
 
@@ -43,7 +40,7 @@ public sealed class Layer1Node : IAsyncDisposable
     {
         _context = context;
         _peers = peers;
-        _maxAcceptedFileBytes = Math.Max(context.Options.MaxFileBytes, MinAcceptedFileBytes);
+        _receiver = new SegmentReceiver(context.Codec, peers.ContainsKey, context.Options, context.Time);
         _ownNamePrefix = context.NodeId + "_";
         _supervisor = new LoopSupervisor(context.Logger, context.Time, _stopping.Token, context.Options.LoopRestartDelay);
         _inbox = new InboxWatcher(context.FileSystem, context.Options.Inbox, IsAddressedToMe, context.Options.PollInterval, context.Logger)
@@ -324,12 +321,13 @@ public sealed class Layer1Node : IAsyncDisposable
         var remove = true;
         try
         {
-            if (!_peers.TryGetValue(claimedSender, out var channels))
+            if (_receiver.CheckSender(claimedSender) is { } unknown)
             {
-                Reject(name, claimedSender, FileRejectReason.UnknownSender, "not a configured peer");
+                Reject(name, claimedSender, unknown);
                 return;
             }
 
+            var channels = _peers[claimedSender];
             int length;
             try
             {
@@ -342,9 +340,9 @@ public sealed class Layer1Node : IAsyncDisposable
                     return;
                 }
 
-                if (stream.Length > _maxAcceptedFileBytes)
+                if (_receiver.CheckLength(stream.Length) is { } tooLarge)
                 {
-                    Reject(name, claimedSender, FileRejectReason.TooLarge, $"{stream.Length} bytes");
+                    Reject(name, claimedSender, tooLarge);
                     return;
                 }
 
@@ -366,31 +364,15 @@ public sealed class Layer1Node : IAsyncDisposable
             }
 
             body = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            var decoded = _context.Codec.Decode(file.AsSpan(0, length), name, body);
-            if (!decoded.IsAccepted)
+            var receipt = _receiver.Read(name, file.AsSpan(0, length), body, fragments);
+            if (!receipt.IsAccepted)
             {
-                Reject(name, claimedSender, decoded.Reason!.Value, decoded.Detail);
+                Reject(name, claimedSender, receipt);
                 return;
             }
 
-            var manifest = decoded.Manifest!;
-            if (manifest.Sender != claimedSender || manifest.Channel != $"{claimedSender}>{NodeId}")
-            {
-                Reject(name, claimedSender, FileRejectReason.NameMismatch, "signed channel differs from the file name");
-                return;
-            }
-
-            if (_context.Time.GetUtcNow() - manifest.CreatedAt > _context.Options.MaxFileAge)
-            {
-                Reject(name, claimedSender, FileRejectReason.Expired, $"created {manifest.CreatedAt:O}");
-                return;
-            }
-
-            if (!BodyRecords.TryRead(body.AsMemory(0, decoded.BodyLength), fragments, out var ack))
-            {
-                Reject(name, claimedSender, FileRejectReason.Malformed, "body records do not parse");
-                return;
-            }
+            var manifest = receipt.Manifest!;
+            var ack = receipt.Ack;
 
             // Authentic from here on: state may change.
             _context.Clock.Observe(manifest.LamportTime);
@@ -428,6 +410,9 @@ public sealed class Layer1Node : IAsyncDisposable
             _inbox.Release(name);
         }
     }
+
+    private void Reject(string name, string claimedSender, SegmentReceipt receipt) =>
+        Reject(name, claimedSender, receipt.Reason!.Value, receipt.Detail);
 
     private void Reject(string name, string claimedSender, FileRejectReason reason, string? detail)
     {

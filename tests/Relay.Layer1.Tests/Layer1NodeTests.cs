@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Options;
 using Relay.Layer1.Format;
+using Relay.Layer1.Identity;
 using Relay.Layer1.Tests.Support;
 
 namespace Relay.Layer1.Tests;
@@ -207,6 +208,45 @@ public sealed class Layer1NodeTests : IDisposable
         var received = await b.ReceiveWithinAsync("site-a", Wait);
         Assert.Equal("genuine"u8.ToArray(), received.Payload.ToArray());
         Assert.Equal(1, b.GetStatus().Peers.Single().Delivered);
+    }
+
+    [Fact]
+    public async Task SignedOnlyPeers_DeliverBothWays_WithBodiesReadableInTheFolder()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bOut = _folder.Sub("b-out");
+        var options = TestNodes.Options(_folder.Sub("state-a"), aOut, bOut);
+        options.DeleteConsumedFiles = false;
+        await using var a = Layer1Node.Open(options, TestKeys.SiteA, [TestKeys.SiteB.PublicKeys.WithProtection(BodyProtection.SignedOnly)]);
+        await using var b = Layer1Node.Open(TestNodes.Options(_folder.Sub("state-b"), bOut, aOut), TestKeys.SiteB, [TestKeys.SiteA.PublicKeys.WithProtection(BodyProtection.SignedOnly)]);
+
+        await a.SendAsync("site-b", "scan me: plain text"u8.ToArray());
+        await b.SendAsync("site-a", "and me"u8.ToArray());
+
+        var atB = await b.ReceiveWithinAsync("site-a", Wait);
+        var atA = await a.ReceiveWithinAsync("site-b", Wait);
+        Assert.Equal("scan me: plain text", Encoding.UTF8.GetString(atB.Payload.Span));
+        Assert.Equal("and me", Encoding.UTF8.GetString(atA.Payload.Span));
+        Assert.Contains(Directory.GetFiles(bOut), f => File.ReadAllText(f).Contains("and me", StringComparison.Ordinal));
+        Assert.All(a.GetStatus().Peers.Concat(b.GetStatus().Peers), peer => Assert.Empty(peer.Rejected));
+    }
+
+    [Fact]
+    public async Task PeersThatDisagreeOnEncryption_RejectEachOthersFilesAsProtectionMismatch()
+    {
+        var aOut = _folder.Sub("a-out");
+        var bOut = _folder.Sub("b-out");
+        await using var a = Layer1Node.Open(TestNodes.Options(_folder.Sub("state-a"), aOut, bOut), TestKeys.SiteA, [TestKeys.SiteB.PublicKeys.WithProtection(BodyProtection.SignedOnly)]);
+        await using var b = TestNodes.Open(TestNodes.Options(_folder.Sub("state-b"), bOut, aOut), TestKeys.SiteB, TestKeys.SiteA);
+
+        await a.SendAsync("site-b", "not for a scanner"u8.ToArray());
+
+        await Eventually.TrueAsync(
+            () => b.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.ProtectionMismatch) >= 1
+                && a.GetStatus().Peers.Single().Rejected.GetValueOrDefault(FileRejectReason.ProtectionMismatch) >= 1,
+            Wait,
+            "each node rejects the other's files");
+        Assert.Equal(0, b.GetStatus().Peers.Single().Delivered);
     }
 
     [Fact]

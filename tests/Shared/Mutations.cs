@@ -12,6 +12,10 @@ internal static class Mutations
             Gen.Byte.Array[1, 64].Select(extra => (byte[])[.. original, .. extra]),
             Gen.Select(Gen.Int[0, Math.Max(original.Length - 1, 0)], Gen.Byte.Array[1, 16], (at, bytes) => Overwrite(original, at, bytes))));
 
+    /// <summary>Bytes inserted anywhere, which shift everything after them.</summary>
+    public static Gen<byte[]> Inserted(Gen<byte[]> valid) =>
+        valid.SelectMany(original => Gen.Select(Gen.Int[0, original.Length], Gen.Byte.Array[1, 32], (at, bytes) => (byte[])[.. original.AsSpan(0, at), .. bytes, .. original.AsSpan(at)]));
+
     private static byte[] FlipBits(byte[] original, int[] bits)
     {
         var copy = (byte[])original.Clone();

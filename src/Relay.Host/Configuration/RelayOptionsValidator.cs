@@ -40,6 +40,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(!string.IsNullOrWhiteSpace(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", "is required (the peer's ID.public.json, written by relay keygen on the peer)");
             Require(string.IsNullOrWhiteSpace(peer.PublicKeyFile) || File.Exists(peer.PublicKeyFile) || Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
             Require(!Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' is a folder, not a key file");
+            Require(peer.ParseEncryption() is not null, $"Peers:{i}:Encryption", $"'{peer.Encryption}' is not {PeerOptions.EncryptMode} or {PeerOptions.NoneMode} (None: bodies are signed but readable; the peer must be configured the same)");
         }
 
         var exchange = new Layer1OptionsValidator().Validate(null, options.Exchange);

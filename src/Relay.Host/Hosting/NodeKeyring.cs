@@ -55,7 +55,7 @@ public sealed class NodeKeyring
                     + $"Use the {peer.Id}.public.json that relay keygen wrote on {peer.Id}, or correct the id.");
             }
 
-            peers.Add(keys);
+            peers.Add(keys.WithProtection(peer.ParseEncryption() ?? BodyProtection.Encrypted));
         }
 
         return new NodeKeyring(own, peers);

@@ -229,13 +229,16 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         }
 
         // Files that came but were refused since the last good one: most often a peer key file that is not (or no longer) the peer's.
-        foreach (var reason in new[] { FileRejectReason.BadSignature, FileRejectReason.WrongRecipient })
+        foreach (var reason in new[] { FileRejectReason.BadSignature, FileRejectReason.WrongRecipient, FileRejectReason.ProtectionMismatch })
         {
             if (peer.LastRejects.TryGetValue(reason, out var note) && (peer.LastFileSeen is not { } good || note.At > good))
             {
-                yield return reason == FileRejectReason.BadSignature
-                    ? $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. Compare with the key ids relay keygen printed on {peer.Peer}; the configured public key file may be outdated."
-                    : $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. {peer.Peer} may hold an outdated public key of this node.";
+                yield return reason switch
+                {
+                    FileRejectReason.BadSignature => $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. Compare with the key ids relay keygen printed on {peer.Peer}; the configured public key file may be outdated.",
+                    FileRejectReason.WrongRecipient => $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. {peer.Peer} may hold an outdated public key of this node.",
+                    _ => $"Files from {peer.Peer} are rejected as {reason}: {note.Detail}. Both nodes must set the same Encryption (Encrypt or None) for each other in Relay:Peers.",
+                };
             }
         }
     }

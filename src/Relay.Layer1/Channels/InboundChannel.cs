@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Relay.Layer1.Diagnostics;
+using Relay.Layer1.Format;
 
 namespace Relay.Layer1.Channels;
 

@@ -11,16 +11,27 @@ namespace Relay.Layer1.Identity;
 internal static class JsonWebKeys
 {
     public const string SigningAlgorithm = "ES256";
-    public const string EncryptionAlgorithm = "RSA-OAEP";
+    public const string EncryptionAlgorithm = "ECDH-ES+A256KW";
 
-    public static JsonWebKeyDocument FromSigningKey(ECDsa key, bool includePrivate)
+    public static JsonWebKeyDocument FromSigningKey(ECDsa key, bool includePrivate) =>
+        FromP256(key.ExportParameters(includePrivate), "sig", SigningAlgorithm, includePrivate);
+
+    public static JsonWebKeyDocument FromEncryptionKey(ECDiffieHellman key, bool includePrivate) =>
+        FromP256(key.ExportParameters(includePrivate), "enc", EncryptionAlgorithm, includePrivate);
+
+    public static ECDsa ToSigningKey(JsonWebKeyDocument document, bool requirePrivate, string source) =>
+        CreateP256(() => ECDsa.Create(ToP256(document, requirePrivate, source, "signing")), source, "signing");
+
+    public static ECDiffieHellman ToEncryptionKey(JsonWebKeyDocument document, bool requirePrivate, string source) =>
+        CreateP256(() => ECDiffieHellman.Create(ToP256(document, requirePrivate, source, "encryption")), source, "encryption");
+
+    private static JsonWebKeyDocument FromP256(ECParameters parameters, string use, string algorithm, bool includePrivate)
     {
-        var parameters = key.ExportParameters(includePrivate);
         var document = new JsonWebKeyDocument
         {
             KeyType = "EC",
-            Use = "sig",
-            Algorithm = SigningAlgorithm,
+            Use = use,
+            Algorithm = algorithm,
             Curve = "P-256",
             X = Base64Url.EncodeToString(parameters.Q.X),
             Y = Base64Url.EncodeToString(parameters.Q.Y),
@@ -30,94 +41,35 @@ internal static class JsonWebKeys
         return document;
     }
 
-    public static JsonWebKeyDocument FromEncryptionKey(RSA key, bool includePrivate)
+    private static ECParameters ToP256(JsonWebKeyDocument document, bool requirePrivate, string source, string role)
     {
-        var parameters = key.ExportParameters(includePrivate);
-        var document = new JsonWebKeyDocument
+        if (document.KeyType != "EC" || document.Curve != "P-256" || document.X is null || document.Y is null)
         {
-            KeyType = "RSA",
-            Use = "enc",
-            Algorithm = EncryptionAlgorithm,
-            Modulus = Base64Url.EncodeToString(parameters.Modulus),
-            Exponent = Base64Url.EncodeToString(parameters.Exponent),
-        };
-        if (includePrivate)
-        {
-            document.D = Base64Url.EncodeToString(parameters.D);
-            document.P = Base64Url.EncodeToString(parameters.P);
-            document.Q = Base64Url.EncodeToString(parameters.Q);
-            document.DP = Base64Url.EncodeToString(parameters.DP);
-            document.DQ = Base64Url.EncodeToString(parameters.DQ);
-            document.InverseQ = Base64Url.EncodeToString(parameters.InverseQ);
-        }
-
-        document.KeyId = Thumbprint(document);
-        return document;
-    }
-
-    public static ECDsa ToSigningKey(JsonWebKeyDocument document, bool requirePrivate, string source)
-    {
-        if (document.Curve != "P-256" || document.X is null || document.Y is null)
-        {
-            throw new InvalidDataException($"{source}: the signing key must be an EC P-256 key with x and y.");
+            throw new InvalidDataException($"{source}: the {role} key must be an EC P-256 key with x and y.");
         }
 
         if (requirePrivate && document.D is null)
         {
-            throw new InvalidDataException($"{source}: the signing key has no private part (d).");
+            throw new InvalidDataException($"{source}: the {role} key has no private part (d).");
         }
 
-        var parameters = new ECParameters
+        return new ECParameters
         {
             Curve = ECCurve.NamedCurves.nistP256,
             Q = new ECPoint { X = Decode(document.X, source), Y = Decode(document.Y, source) },
             D = requirePrivate ? Decode(document.D!, source) : null,
         };
-        try
-        {
-            return ECDsa.Create(parameters);
-        }
-        catch (CryptographicException exception)
-        {
-            throw new InvalidDataException($"{source}: the signing key is not a valid P-256 key.", exception);
-        }
     }
 
-    public static RSA ToEncryptionKey(JsonWebKeyDocument document, bool requirePrivate, string source)
+    private static T CreateP256<T>(Func<T> create, string source, string role)
     {
-        if (document.Modulus is null || document.Exponent is null)
-        {
-            throw new InvalidDataException($"{source}: the encryption key must be an RSA key with n and e.");
-        }
-
-        var parameters = new RSAParameters { Modulus = Decode(document.Modulus, source), Exponent = Decode(document.Exponent, source) };
-        if (requirePrivate)
-        {
-            if (document.D is null || document.P is null || document.Q is null || document.DP is null || document.DQ is null || document.InverseQ is null)
-            {
-                throw new InvalidDataException($"{source}: the encryption key has no complete private part (d, p, q, dp, dq, qi).");
-            }
-
-            parameters.D = Decode(document.D, source);
-            parameters.P = Decode(document.P, source);
-            parameters.Q = Decode(document.Q, source);
-            parameters.DP = Decode(document.DP, source);
-            parameters.DQ = Decode(document.DQ, source);
-            parameters.InverseQ = Decode(document.InverseQ, source);
-        }
-
-        if (parameters.Modulus.Length < 256)
-        {
-            throw new InvalidDataException($"{source}: the encryption key must be RSA 2048 bits or more.");
-        }
-
         try
         {
-            return RSA.Create(parameters);
+            return create();
         }
         catch (CryptographicException exception)
         {
-            throw new InvalidDataException($"{source}: the encryption key is not a valid RSA key.", exception);
+            throw new InvalidDataException($"{source}: the {role} key is not a valid P-256 key.", exception);
         }
     }
 
@@ -127,7 +79,6 @@ internal static class JsonWebKeys
         var canonical = key.KeyType switch
         {
             "EC" => $$"""{"crv":"{{key.Curve}}","kty":"EC","x":"{{key.X}}","y":"{{key.Y}}"}""",
-            "RSA" => $$"""{"e":"{{key.Exponent}}","kty":"RSA","n":"{{key.Modulus}}"}""",
             _ => throw new InvalidDataException($"Unsupported key type '{key.KeyType}'."),
         };
         return Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
@@ -178,7 +129,7 @@ internal static class JsonWebKeys
 
     public static void Write(IFileSystem fileSystem, string path, JsonWebKeySetDocument document, bool isPrivate)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(document, KeyFileJsonContext.Default.JsonWebKeySetDocument);
+        var json = JsonSerializer.SerializeToUtf8Bytes(document, KeyFileJsonContext.Readable.JsonWebKeySetDocument);
         var ownerOnly = isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem;
         // A private key file is created owner-only, so no other user can open it while (or after) the
         // secret is written; one that already existed is tightened before it is overwritten.

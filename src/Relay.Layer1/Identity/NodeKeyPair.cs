@@ -4,13 +4,13 @@ using System.Security.Cryptography;
 namespace Relay.Layer1.Identity;
 
 /// <summary>
-/// A node's own keys: ECDSA P-256 to sign its files (ES256) and RSA 2048 to open files encrypted to
-/// it (RSA-OAEP). Stored as two JWK sets, <c>ID.private.json</c> and <c>ID.public.json</c>; the
+/// A node's own keys: ECDSA P-256 to sign its files (ES256) and ECDH P-256 to open files encrypted
+/// to it (ECDH-ES+A256KW). Stored as two JWK sets, <c>ID.private.json</c> and <c>ID.public.json</c>; the
 /// public one is what peers configure.
 /// </summary>
 public sealed class NodeKeyPair : IDisposable
 {
-    private NodeKeyPair(string nodeId, ECDsa signingKey, RSA encryptionKey)
+    private NodeKeyPair(string nodeId, ECDsa signingKey, ECDiffieHellman encryptionKey)
     {
         NodeId = nodeId;
         SigningKey = signingKey;
@@ -18,14 +18,14 @@ public sealed class NodeKeyPair : IDisposable
         PublicKeys = new PeerPublicKeys(
             nodeId,
             ECDsa.Create(signingKey.ExportParameters(includePrivateParameters: false)),
-            RSA.Create(encryptionKey.ExportParameters(includePrivateParameters: false)));
+            ECDiffieHellman.Create(encryptionKey.ExportParameters(includePrivateParameters: false)));
     }
 
     public string NodeId { get; }
 
     public ECDsa SigningKey { get; }
 
-    public RSA EncryptionKey { get; }
+    public ECDiffieHellman EncryptionKey { get; }
 
     /// <summary>The public half, as a peer sees this node.</summary>
     public PeerPublicKeys PublicKeys { get; }
@@ -33,7 +33,7 @@ public sealed class NodeKeyPair : IDisposable
     public static NodeKeyPair Generate(string nodeId)
     {
         Identity.NodeId.Validate(nodeId, nameof(nodeId));
-        return new NodeKeyPair(nodeId, ECDsa.Create(ECCurve.NamedCurves.nistP256), RSA.Create(2048));
+        return new NodeKeyPair(nodeId, ECDsa.Create(ECCurve.NamedCurves.nistP256), ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
     }
 
     /// <summary>Reads <c>ID.private.json</c>.</summary>

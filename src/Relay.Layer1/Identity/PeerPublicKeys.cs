@@ -4,12 +4,13 @@ using System.Security.Cryptography;
 namespace Relay.Layer1.Identity;
 
 /// <summary>
-/// What a node knows of a peer: its id, the ES256 key its files must be signed with, and the
-/// RSA-OAEP key files for it are encrypted to. Key ids are RFC 7638 thumbprints.
+/// What a node knows of a peer: its id, the ES256 key its files must be signed with, the P-256
+/// key files for it are encrypted to (ECDH-ES+A256KW), and whether bodies between the two are
+/// encrypted. Key ids are RFC 7638 thumbprints.
 /// </summary>
 public sealed class PeerPublicKeys
 {
-    internal PeerPublicKeys(string nodeId, ECDsa signingKey, RSA encryptionKey)
+    internal PeerPublicKeys(string nodeId, ECDsa signingKey, ECDiffieHellman encryptionKey)
     {
         Identity.NodeId.Validate(nodeId, nameof(nodeId));
         NodeId = nodeId;
@@ -19,12 +20,31 @@ public sealed class PeerPublicKeys
         EncryptionKeyId = JsonWebKeys.Thumbprint(JsonWebKeys.FromEncryptionKey(encryptionKey, includePrivate: false));
     }
 
+    private PeerPublicKeys(PeerPublicKeys other)
+    {
+        NodeId = other.NodeId;
+        SigningKey = other.SigningKey;
+        EncryptionKey = other.EncryptionKey;
+        SigningKeyId = other.SigningKeyId;
+        EncryptionKeyId = other.EncryptionKeyId;
+    }
+
     /// <summary>The peer's node id.</summary>
     public string NodeId { get; }
 
     public ECDsa SigningKey { get; }
 
-    public RSA EncryptionKey { get; }
+    public ECDiffieHellman EncryptionKey { get; }
+
+    /// <summary>
+    /// How bodies to and from this peer are protected; both ends configure the same, and a file in
+    /// the other mode is rejected (<see cref="FileRejectReason.ProtectionMismatch"/>).
+    /// </summary>
+    public BodyProtection Protection { get; private init; } = BodyProtection.Encrypted;
+
+    /// <summary>The same peer and keys, with bodies to and from it protected as <paramref name="protection"/> says.</summary>
+    public PeerPublicKeys WithProtection(BodyProtection protection) =>
+        new(this) { Protection = protection };
 
     public string SigningKeyId { get; }
 

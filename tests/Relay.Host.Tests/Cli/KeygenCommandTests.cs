@@ -23,6 +23,17 @@ public sealed class KeygenCommandTests : CliTestFolder
     }
 
     [Fact]
+    public async Task Keygen_WritesAP256EncryptionKeyForEcdhEs()
+    {
+        await RunAsync(["keygen", "--node", "site-a", "--out", Folder]);
+
+        using var set = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Folder, "site-a.public.json")));
+        var encryption = set.RootElement.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("use").GetString() == "enc");
+        Assert.Equal(("EC", "P-256", "ECDH-ES+A256KW"), (encryption.GetProperty("kty").GetString(), encryption.GetProperty("crv").GetString(), encryption.GetProperty("alg").GetString()));
+        Assert.False(encryption.TryGetProperty("n", out _), "no RSA modulus");
+    }
+
+    [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Keygen_PrivateKeyIsOwnerOnly_EvenOverAReadableOldOne()
     {

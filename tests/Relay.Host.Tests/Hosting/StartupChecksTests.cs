@@ -166,6 +166,20 @@ public sealed class StartupChecksTests : CliTestFolder
         Assert.Contains("Relay:Node:StateDirectory: cannot use", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Sign")]
+    [InlineData("")]
+    [InlineData("RSA-OAEP")]
+    public async Task UnknownPeerEncryption_IsOneLineNamingTheKey(string value)
+    {
+        var config = await WriteNodeAsync(encryption: value);
+
+        var error = await RunFailingAsync(config);
+
+        Assert.Contains("Relay:Peers:0:Encryption", error, StringComparison.Ordinal);
+        Assert.Contains("is not Encrypt or None", error, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the node, which must stop by itself with exit code 2 and a single line on stderr.</summary>
     private static async Task<string> RunFailingAsync(string config)
     {
@@ -184,7 +198,7 @@ public sealed class StartupChecksTests : CliTestFolder
     }
 
     private async Task<string> WriteNodeAsync(
-        string privateKey = "keys/site-a.private.json", string peerKey = "keys/site-b.public.json", string ingressUrls = "http://127.0.0.1:0", string adminUrls = "")
+        string privateKey = "keys/site-a.private.json", string peerKey = "keys/site-b.public.json", string ingressUrls = "http://127.0.0.1:0", string adminUrls = "", string encryption = "Encrypt")
     {
         foreach (var id in new[] { "site-a", "site-b" })
         {
@@ -198,7 +212,7 @@ public sealed class StartupChecksTests : CliTestFolder
         await File.WriteAllTextAsync(path, $$"""
             { "Relay": {
                 "Node": { "Id": "site-a", "PrivateKeyFile": "{{privateKey}}", "StateDirectory": "state/a" },
-                "Peers": [ { "Id": "site-b", "PublicKeyFile": "{{peerKey}}" } ],
+                "Peers": [ { "Id": "site-b", "PublicKeyFile": "{{peerKey}}", "Encryption": "{{encryption}}" } ],
                 "Exchange": { "Outbox": "exchange", "Inbox": "exchange" },
                 "Admin": { "Urls": "{{adminUrls}}" },
                 "Ingress": { "Urls": "{{ingressUrls}}",

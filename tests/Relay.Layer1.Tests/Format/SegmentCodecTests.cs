@@ -133,13 +133,14 @@ public sealed class SegmentCodecTests
     public void RandomBytes_AreMalformed()
     {
         var garbage = TestPayloads.Create(13, 0, 5000);
-        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
+        var name = SegmentFileName.Create("site-a", "site-b", 1);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, name, out _).Reason);
 
         // A valid preamble in front of an envelope that is not a JWE.
         "RLYF"u8.CopyTo(garbage);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(garbage.AsSpan(4), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(garbage.AsSpan(4), SegmentCodec.ProtocolVersion);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(garbage.AsSpan(6), 1000);
-        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, "x.relay", out _).Reason);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, garbage, name, out _).Reason);
     }
 
     [Fact]
@@ -149,16 +150,113 @@ public sealed class SegmentCodecTests
         Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, [.. file, 0], name, out _).Reason);
     }
 
-    [Fact]
-    public void FutureFormatVersion_IsUnsupportedVersion()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(0x0102)]
+    public void OtherFormatVersion_IsUnsupportedVersion(int version)
     {
         var (name, file) = Write(_siteA, new byte[10]);
-        file[5] = 2;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(file.AsSpan(4), (ushort)version);
         Assert.Equal(FileRejectReason.UnsupportedVersion, Decode(_siteB, file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void EmptyFile_IsTruncated()
+    {
+        Assert.Equal(FileRejectReason.Truncated, Decode(_siteB, [], SegmentFileName.Create("site-a", "site-b", 1), out _).Reason);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'X' })]
+    [InlineData(new byte[] { (byte)'R', (byte)'X' })]
+    [InlineData(new byte[] { (byte)'R', (byte)'L', (byte)'Y', (byte)'X', 0, 2, 0, 0, 0, 1, 0 })]
+    public void ShortFileThatIsNotAPrefixOfTheMagic_IsMalformed(byte[] file)
+    {
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, file, SegmentFileName.Create("site-a", "site-b", 1), out _).Reason);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(65537u)]
+    [InlineData(0x80000000u)]
+    [InlineData(0xFFFFFFFFu)]
+    public void EnvelopeLengthOutsideOneTo64KiB_ReadUnsigned_IsMalformed(uint length)
+    {
+        var (name, file) = Write(_siteA, new byte[10]);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(6), length);
+        Assert.Equal(FileRejectReason.Malformed, Decode(_siteB, file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void SignedOnlyFile_DecodesAndItsBodyIsReadableInTheFile()
+    {
+        var writer = SignedOnlyCodecFor(TestKeys.SiteA, TestKeys.SiteB);
+        var reader = SignedOnlyCodecFor(TestKeys.SiteB, TestKeys.SiteA);
+        var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("readable by a scanner ", 200)));
+        var (name, file) = Write(writer, body);
+
+        var decoded = Decode(reader, file, name, out var plaintext);
+
+        Assert.True(decoded.IsAccepted, decoded.Detail);
+        Assert.Equal(body, plaintext);
+        Assert.Contains("readable by a scanner", Encoding.ASCII.GetString(file), StringComparison.Ordinal);
+        Assert.True(file.Length <= writer.MaxFileLength(body.Length), "MaxFileLength is an upper bound");
+        Assert.Equal(3, CompactJose.Split(file.AsSpan(SegmentCodec.PreambleLength, EnvelopeLength(file)))!.Count);
+    }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(FrameSize + 1)]
+    [InlineData((5 * FrameSize) - 1)]
+    public void SignedOnlyFile_WithAChangedByteInAnyFrame_IsCorrupted(int position)
+    {
+        var writer = SignedOnlyCodecFor(TestKeys.SiteA, TestKeys.SiteB);
+        var (name, file) = Write(writer, TestPayloads.Create(14, 0, 5 * FrameSize));
+        file[file.Length - (5 * FrameSize) + position] ^= 0x01;
+        Assert.Equal(FileRejectReason.Corrupted, Decode(SignedOnlyCodecFor(TestKeys.SiteB, TestKeys.SiteA), file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void SignedOnlyFile_ToAReceiverExpectingEncryption_IsProtectionMismatch()
+    {
+        var (name, file) = Write(SignedOnlyCodecFor(TestKeys.SiteA, TestKeys.SiteB), new byte[10]);
+        Assert.Equal(FileRejectReason.ProtectionMismatch, Decode(_siteB, file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void EncryptedFile_ToAReceiverExpectingSignedOnly_IsProtectionMismatch()
+    {
+        var (name, file) = Write(_siteA, new byte[10]);
+        Assert.Equal(FileRejectReason.ProtectionMismatch, Decode(SignedOnlyCodecFor(TestKeys.SiteB, TestKeys.SiteA), file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void SignedOnlyFile_FromAForger_IsBadSignatureNotProtectionMismatch()
+    {
+        var (name, file) = Write(SignedOnlyCodecFor(TestKeys.ForgedSiteA, TestKeys.SiteB), new byte[10]);
+        Assert.Equal(FileRejectReason.BadSignature, Decode(_siteB, file, name, out _).Reason);
+    }
+
+    [Fact]
+    public void LargeSignedOnlyBody_ListsAtMostTheHashBoundAndStillDecodes()
+    {
+        var writer = SignedOnlyCodecFor(TestKeys.SiteA, TestKeys.SiteB);
+        var body = new byte[(SegmentCodec.MaxHashedFrames * FrameSize) + 1];
+        var (name, file) = Write(writer, body);
+
+        Assert.True(EnvelopeLength(file) <= SegmentCodec.MaxEnvelopeLength);
+        Assert.True(Decode(SignedOnlyCodecFor(TestKeys.SiteB, TestKeys.SiteA), file, name, out _).IsAccepted);
     }
 
     internal static SegmentCodec CodecFor(NodeKeyPair self, NodeKeyPair peer) =>
         new(self, id => id == peer.NodeId ? peer.PublicKeys : null, FrameSize);
+
+    internal static SegmentCodec SignedOnlyCodecFor(NodeKeyPair self, NodeKeyPair peer)
+    {
+        var keys = peer.PublicKeys.WithProtection(BodyProtection.SignedOnly);
+        return new(self, id => id == peer.NodeId ? keys : null, FrameSize);
+    }
 
     private static (string Name, byte[] File) Write(SegmentCodec codec, byte[] body, string sender = "site-a", string recipient = "site-b")
     {
@@ -186,5 +284,5 @@ public sealed class SegmentCodecTests
         return result;
     }
 
-    private static int EnvelopeLength(byte[] file) => System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(6));
+    private static int EnvelopeLength(byte[] file) => (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(6));
 }

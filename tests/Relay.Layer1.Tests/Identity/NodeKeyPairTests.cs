@@ -30,8 +30,22 @@ public sealed class NodeKeyPairTests : IDisposable
 
         var data = "signed"u8.ToArray();
         Assert.True(peer.SigningKey.VerifyData(data, loaded.SigningKey.SignData(data, HashAlgorithmName.SHA256), HashAlgorithmName.SHA256));
-        var secret = peer.EncryptionKey.Encrypt(data, RSAEncryptionPadding.OaepSHA1);
-        Assert.Equal(data, loaded.EncryptionKey.Decrypt(secret, RSAEncryptionPadding.OaepSHA1));
+        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        Assert.Equal(ephemeral.DeriveRawSecretAgreement(peer.EncryptionKey.PublicKey), loaded.EncryptionKey.DeriveRawSecretAgreement(ephemeral.PublicKey));
+    }
+
+    [Fact]
+    public void EncryptionKey_IsAP256KeyForEcdhEsWithKeyWrap()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (_, publicPath) = keys.Save(_fileSystem, _folder.Path);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(publicPath));
+        var encryption = document.RootElement.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("use").GetString() == "enc");
+        Assert.Equal("EC", encryption.GetProperty("kty").GetString());
+        Assert.Equal("P-256", encryption.GetProperty("crv").GetString());
+        Assert.Equal("ECDH-ES+A256KW", encryption.GetProperty("alg").GetString());
+        Assert.Equal(keys.PublicKeys.EncryptionKeyId, encryption.GetProperty("kid").GetString());
     }
 
     [Fact]
@@ -95,4 +109,57 @@ public sealed class NodeKeyPairTests : IDisposable
     [InlineData("", false)]
     [InlineData(null, false)]
     public void NodeIds_FollowTheDnsLabelRule(string? id, bool valid) => Assert.Equal(valid, NodeId.IsValid(id));
+
+    [Fact]
+    public void RelayNodeMember_NamesTheNode_WhateverTheFileIsCalled()
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var (_, publicPath) = keys.Save(_fileSystem, _folder.Path);
+        var renamed = Path.Combine(_folder.Path, "peer-keys.json");
+        File.Move(publicPath, renamed);
+
+        Assert.Equal("site-x", PeerPublicKeys.Load(_fileSystem, renamed).NodeId);
+    }
+
+    [Fact]
+    public void WithoutRelayNode_TheFileNameNamesTheNode()
+    {
+        var publicPath = SaveWithoutRelayNode("site-x.public.json");
+        Assert.Equal("site-x", PeerPublicKeys.Load(_fileSystem, publicPath).NodeId);
+    }
+
+    [Fact]
+    public void WithoutRelayNode_AndAnotherFileName_IsRefused()
+    {
+        var publicPath = SaveWithoutRelayNode("peer-keys.json");
+        var error = Assert.Throws<InvalidDataException>(() => PeerPublicKeys.Load(_fileSystem, publicPath));
+        Assert.Contains("no valid node id", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RsaEncryptionKey_OfAnEarlierFormat_IsRefused()
+    {
+        var publicPath = SaveWithoutRelayNode("site-x.public.json");
+        var set = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(publicPath))!;
+        var enc = set["keys"]!.AsArray().Single(k => (string?)k!["use"] == "enc")!;
+        enc["kty"] = "RSA";
+        enc["alg"] = "RSA-OAEP";
+        File.WriteAllText(publicPath, set.ToJsonString());
+
+        var error = Assert.Throws<InvalidDataException>(() => PeerPublicKeys.Load(_fileSystem, publicPath));
+        Assert.Contains("the encryption key must be an EC P-256 key", error.Message, StringComparison.Ordinal);
+    }
+
+    private string SaveWithoutRelayNode(string fileName)
+    {
+        using var keys = NodeKeyPair.Generate("site-x");
+        var folder = Path.Combine(_folder.Path, Guid.NewGuid().ToString("N"));
+        var (_, publicPath) = keys.Save(_fileSystem, folder);
+        var set = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(publicPath))!.AsObject();
+        set.Remove("relay_node");
+        var path = Path.Combine(folder, fileName);
+        File.Delete(publicPath);
+        File.WriteAllText(path, set.ToJsonString());
+        return path;
+    }
 }

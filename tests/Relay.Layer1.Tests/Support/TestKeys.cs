@@ -2,7 +2,7 @@ using Relay.Layer1.Identity;
 
 namespace Relay.Layer1.Tests.Support;
 
-/// <summary>Key pairs generated once per test run; RSA generation is the slow part of opening a node.</summary>
+/// <summary>Key pairs generated once per test run, shared by the tests that need no keys of their own.</summary>
 internal static class TestKeys
 {
     private static readonly Lazy<NodeKeyPair> SiteAKeys = new(() => NodeKeyPair.Generate("site-a"));

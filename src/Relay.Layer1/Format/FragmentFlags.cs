@@ -1,4 +1,4 @@
-namespace Relay.Layer1.Channels;
+namespace Relay.Layer1.Format;
 
 /// <summary>Where a fragment sits in its message: a message is the run of fragments from First to Last.</summary>
 [Flags]

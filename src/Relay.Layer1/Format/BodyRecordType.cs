@@ -1,4 +1,4 @@
-namespace Relay.Layer1.Channels;
+namespace Relay.Layer1.Format;
 
 /// <summary>Record types in a segment body (see docs/protocol.md, "Body records").</summary>
 internal enum BodyRecordType : byte

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
+using Relay.Layer1.Channels;
 
-namespace Relay.Layer1.Channels;
+namespace Relay.Layer1.Format;
 
 /// <summary>
-/// Encodes and decodes the records of a segment body. Each record is
-/// <c>type (1 byte) | length (4 bytes, big-endian) | payload</c>; unknown types are skipped so a
-/// later version can add records that older readers pass over.
+/// Encodes and decodes the records of a segment body (docs/protocol.md, "Body records"). Each record
+/// is <c>type (1 byte) | length (4 bytes, big-endian, unsigned) | payload</c>; unknown types are
+/// skipped so a later version can add records that older readers pass over.
 /// </summary>
 internal static class BodyRecords
 {
@@ -55,10 +56,12 @@ internal static class BodyRecords
     }
 
     /// <summary>
-    /// Reads every record of a body. Returns false (and reads nothing further) when the body is not
-    /// well formed; the caller then rejects the whole file before changing any state.
+    /// Reads every record of a body: exactly one ack record, first, then any fragment records and
+    /// records of unknown types (skipped), ending exactly at a record's end. Returns null, or what
+    /// is wrong (the caller then rejects the whole file as <see cref="FileRejectReason.Malformed"/>
+    /// before changing any state). Never throws on bad input.
     /// </summary>
-    public static bool TryRead(ReadOnlyMemory<byte> body, List<ReceivedFragment> fragments, out AckState? ack)
+    public static string? TryRead(ReadOnlyMemory<byte> body, List<ReceivedFragment> fragments, out AckState? ack)
     {
         ack = null;
         fragments.Clear();
@@ -68,71 +71,88 @@ internal static class BodyRecords
         {
             if (span.Length - offset < RecordHeaderLength)
             {
-                return false;
+                return $"the body ends inside a record header at offset {offset}";
             }
 
             var type = (BodyRecordType)span[offset];
-            var length = BinaryPrimitives.ReadInt32BigEndian(span[(offset + 1)..]);
+            var length = BinaryPrimitives.ReadUInt32BigEndian(span[(offset + 1)..]);
             var start = offset + RecordHeaderLength;
-            if (length < 0 || length > span.Length - start)
+            if (length > (uint)(span.Length - start))
             {
-                return false;
+                return $"a record at offset {offset} says {length} bytes, {span.Length - start} remain";
             }
 
-            var payload = span.Slice(start, length);
+            if (offset == 0 && type != BodyRecordType.Ack)
+            {
+                return "the first record is not an ack";
+            }
+
+            var payload = span.Slice(start, (int)length);
             switch (type)
             {
                 case BodyRecordType.Ack:
-                    if (ack is not null || !TryReadAck(payload, out ack))
+                    if (ack is not null)
                     {
-                        return false;
+                        return "a second ack record";
+                    }
+
+                    if (TryReadAck(payload, out ack) is { } ackError)
+                    {
+                        return ackError;
                     }
 
                     break;
                 case BodyRecordType.Fragment:
                     if (length < 17)
                     {
-                        return false;
+                        return $"a fragment record of {length} bytes";
                     }
 
                     var sequence = BinaryPrimitives.ReadInt64BigEndian(payload);
                     var flags = (FragmentFlags)payload[8];
-                    if (sequence < 1 || (flags & ~FragmentFlags.Whole) != 0)
+                    var lamport = BinaryPrimitives.ReadInt64BigEndian(payload[9..]);
+                    if (sequence < 1 || (flags & ~FragmentFlags.Whole) != 0 || lamport < 0)
                     {
-                        return false;
+                        return $"a fragment with sequence {sequence}, flags {(byte)flags} and Lamport time {lamport}";
                     }
 
                     fragments.Add(new ReceivedFragment(
                         sequence,
                         flags,
-                        BinaryPrimitives.ReadInt64BigEndian(payload[9..]),
-                        body.Slice(start + 17, length - 17)));
+                        lamport,
+                        body.Slice(start + 17, (int)length - 17)));
                     break;
                 default:
                     break;
             }
 
-            offset = start + length;
+            offset = start + (int)length;
         }
 
-        return true;
+        return ack is null ? "no ack record" : null;
     }
 
-    private static bool TryReadAck(ReadOnlySpan<byte> payload, out AckState? ack)
+    private static string? TryReadAck(ReadOnlySpan<byte> payload, out AckState? ack)
     {
         ack = null;
         if (payload.Length < AckFixedLength)
         {
-            return false;
+            return $"an ack record of {payload.Length} bytes";
         }
 
         var count = BinaryPrimitives.ReadUInt16BigEndian(payload[16..]);
-        if (payload.Length != AckFixedLength + (count * 16))
+        if (count > MaxAckRanges || payload.Length != AckFixedLength + (count * 16))
         {
-            return false;
+            return $"an ack record of {payload.Length} bytes with {count} ranges";
         }
 
+        var ackId = BinaryPrimitives.ReadInt64BigEndian(payload);
         var cumulative = BinaryPrimitives.ReadInt64BigEndian(payload[8..]);
+        if (ackId < 0 || cumulative < 0)
+        {
+            return $"an ack with id {ackId} and cumulative {cumulative}";
+        }
+
         var ranges = new SequenceRange[count];
         var previousTo = cumulative;
         for (var i = 0; i < count; i++)
@@ -141,19 +161,14 @@ internal static class BodyRecords
             var to = BinaryPrimitives.ReadInt64BigEndian(payload[(26 + (i * 16))..]);
             if (from <= previousTo || to < from)
             {
-                return false;
+                return $"ack range {i} ({from}-{to}) is out of order";
             }
 
             ranges[i] = new SequenceRange(from, to);
             previousTo = to;
         }
 
-        if (cumulative < 0)
-        {
-            return false;
-        }
-
-        ack = new AckState(BinaryPrimitives.ReadInt64BigEndian(payload), cumulative, ranges);
-        return true;
+        ack = new AckState(ackId, cumulative, ranges);
+        return null;
     }
 }
