@@ -1,4 +1,5 @@
 using System.Buffers;
+using Relay.Layer1.Format;
 
 namespace Relay.Layer1.Channels;
 

@@ -1,3 +1,4 @@
+using Relay.Layer1.Format;
 using Relay.Layer1.State;
 
 namespace Relay.Layer1.Channels;

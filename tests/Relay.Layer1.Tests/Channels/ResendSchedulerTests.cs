@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Relay.Layer1.Channels;
+using Relay.Layer1.Format;
 
 namespace Relay.Layer1.Tests.Channels;
 
