@@ -7,7 +7,7 @@ namespace Relay.Benchmarks;
 /// <summary>
 /// Writes the layer-2 test vectors in docs/vectors/frames: one frame of version 2 per file, for every
 /// frame type and body codec, and a README describing each. The frames carry no randomness (the
-/// codecs are deterministic), so every run writes the same bytes.
+/// codecs are deterministic), so every run with the same codec versions writes the same bytes.
 /// </summary>
 internal static class FrameVectorWriter
 {
@@ -49,7 +49,7 @@ internal static class FrameVectorWriter
         readme.AppendLine("Frames of up to 64 bytes are shown in hex.");
         readme.AppendLine();
         readme.AppendLine("Written by `dotnet run -c Release --project bench/Relay.Benchmarks -- frame-vectors docs/vectors/frames`;");
-        readme.AppendLine("the codecs are deterministic, so a run writes the same bytes. `tests/Relay.HttpProxy.Tests/Protocol/FrameVectorTests.cs` decodes each one.");
+        readme.AppendLine("the codecs are deterministic, so a run with the same LZ4 and Brotli versions writes the same bytes. `tests/Relay.HttpProxy.Tests/Protocol/FrameVectorTests.cs` decodes each one.");
         readme.AppendLine();
         readme.AppendLine("| file | bytes | flags | frame | hex |");
         readme.AppendLine("|---|---|---|---|---|");
