@@ -20,6 +20,8 @@ public sealed class CompressionTests : LosslessRelayTest
         {
             a.Ingress!.Routes.Add(new IngressRouteOptions { PathPrefix = prefix, Peer = "site-b", Target = Callee.BaseUrl, Compression = compression });
         }
+
+        a.Ingress!.AllowedCallbacks.Add(Callee.BaseUrl + "callback/");
     }
 
     [Theory]
@@ -44,6 +46,29 @@ public sealed class CompressionTests : LosslessRelayTest
 
         // Both directions carry the body: a third of the raw bytes is far above what either codec needs for this JSON.
         Assert.True(compressed < raw / 3, $"{route} wrote {compressed} file bytes, the raw route {raw}");
+    }
+
+    [Theory]
+    [InlineData("/lz4/")]
+    [InlineData("/brotli/")]
+    public async Task ResponseKeptForACallback_IsDecodedFromTheKeptBlocks_ByteForByte(string route)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, route + "echo/kept") { Content = new ByteArrayContent(Json) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var name = route.Trim('/');
+        request.Headers.Add("Relay-Callback", Callee.BaseUrl + "callback/" + name);
+        var before = FileBytesWritten();
+        using var accepted = await Relay.Client.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var (headers, body) = await Callee.CallbackTo(name).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal("200", headers["Relay-Status"].ToString());
+        Assert.Equal(Json, body);
+
+        // Request and response together crossed in fewer bytes than one of them raw: the kept response was compressed.
+        var crossed = FileBytesWritten() - before;
+        Assert.True(crossed < Json.Length, $"{crossed} file bytes for two bodies of {Json.Length}");
     }
 
     [Fact]
