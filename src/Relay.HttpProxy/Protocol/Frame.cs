@@ -154,15 +154,33 @@ internal readonly struct Frame
             return FrameReject.BadFlags;
         }
 
-        var reject = type switch
+        var reject = FrameReject.BadPayload;
+        switch (type)
         {
-            FrameType.RequestHead or FrameType.ResponseHead => ReadHead(type, ref payload, ref parsed),
-            FrameType.Data => FrameReject.None,
-            FrameType.Credit => ControlPayloads.TryReadCredit(payload, out var credit) ? Set(ref parsed, parsed with { CreditBytes = credit }) : FrameReject.BadPayload,
-            FrameType.Reset => ControlPayloads.TryReadReset(payload, out var reason) ? Set(ref parsed, parsed with { ResetReason = reason }) : FrameReject.BadPayload,
-            FrameType.Heartbeat => ControlPayloads.TryReadHeartbeat(payload, out var streams) ? Set(ref parsed, parsed with { HeartbeatStreams = streams }) : FrameReject.BadPayload,
-            _ => FramePayloads.TryDecode<UnsupportedVersionDocument>(payload, out var answer) ? Set(ref parsed, parsed with { UnsupportedVersion = answer }) : FrameReject.BadPayload,
-        };
+            case FrameType.RequestHead or FrameType.ResponseHead:
+                reject = ReadHead(type, ref payload, ref parsed);
+                break;
+            case FrameType.Data:
+                reject = FrameReject.None;
+                break;
+            case FrameType.Credit when ControlPayloads.TryReadCredit(payload, out var credit):
+                parsed = parsed with { CreditBytes = credit };
+                reject = FrameReject.None;
+                break;
+            case FrameType.Reset when ControlPayloads.TryReadReset(payload, out var reason):
+                parsed = parsed with { ResetReason = reason };
+                reject = FrameReject.None;
+                break;
+            case FrameType.Heartbeat when ControlPayloads.TryReadHeartbeat(payload, out var streams):
+                parsed = parsed with { HeartbeatStreams = streams };
+                reject = FrameReject.None;
+                break;
+            case FrameType.UnsupportedVersion when FramePayloads.TryDecode<UnsupportedVersionDocument>(payload, out var answer):
+                parsed = parsed with { UnsupportedVersion = answer };
+                reject = FrameReject.None;
+                break;
+        }
+
         if (reject != FrameReject.None)
         {
             return reject;
@@ -178,12 +196,6 @@ internal readonly struct Frame
         }
 
         frame = parsed;
-        return FrameReject.None;
-    }
-
-    private static FrameReject Set(ref Frame frame, Frame value)
-    {
-        frame = value;
         return FrameReject.None;
     }
 
