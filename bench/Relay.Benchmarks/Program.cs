@@ -3,7 +3,9 @@ using Relay.Benchmarks;
 // Usage: dotnet run -c Release --project bench/Relay.Benchmarks -- layer1 [--quick]
 //        dotnet run -c Release --project bench/Relay.Benchmarks -- http [--quick]
 //        dotnet run -c Release --project bench/Relay.Benchmarks -- envelope [--quick]
+//        dotnet run -c Release --project bench/Relay.Benchmarks -- compression [--quick]
 //        dotnet run -c Release --project bench/Relay.Benchmarks -- vectors docs/vectors
+//        dotnet run -c Release --project bench/Relay.Benchmarks -- frame-vectors docs/vectors/frames
 var mode = args.Length > 0 ? args[0] : "";
 var quick = args.Contains("--quick");
 switch (mode)
@@ -14,9 +16,13 @@ switch (mode)
         return await HttpBenchmark.RunAsync(quick, Console.Out);
     case "envelope":
         return EnvelopeBenchmark.Run(quick, Console.Out);
+    case "compression":
+        return CompressionBenchmark.Run(quick, Console.Out);
+    case "frame-vectors" when args.Length == 2:
+        return FrameVectorWriter.Run(args[1], Console.Out);
     case "vectors" when args.Length == 2:
         return VectorWriter.Run(args[1], Console.Out);
     default:
-        Console.Error.WriteLine("usage: Relay.Benchmarks layer1 [--quick] | http [--quick] | envelope [--quick] | vectors DIR");
+        Console.Error.WriteLine("usage: Relay.Benchmarks layer1 [--quick] | http [--quick] | envelope [--quick] | compression [--quick] | vectors DIR | frame-vectors DIR");
         return 2;
 }

@@ -12,8 +12,12 @@ public sealed class IngressRouteOptions
     /// <summary>The absolute base URL on the peer's side; the prefix is replaced by its path.</summary>
     public string Target { get; set; } = "";
 
-    /// <summary>Whether bodies on this route may be Brotli-compressed on the channel. Turn it off where secrets and caller-chosen data share a body.</summary>
-    public bool Compression { get; set; } = true;
+    /// <summary>
+    /// How bodies on this route are compressed on the channel, both directions: <see cref="RouteCompression.Auto"/>
+    /// picks by the link's measured speed. Use <see cref="RouteCompression.None"/> where secrets and caller-chosen
+    /// data share a body (compressed lengths leak their likeness).
+    /// </summary>
+    public RouteCompression Compression { get; set; } = RouteCompression.Auto;
 
     /// <summary>How long callers on this route wait for the response head; overrides <see cref="IngressOptions.Deadline"/>.</summary>
     public TimeSpan? Deadline { get; set; }

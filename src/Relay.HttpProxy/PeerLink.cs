@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Entry;
@@ -39,12 +38,34 @@ internal sealed class PeerLink
         BodyBudget = new CreditWindow(options.PeerBodyBudgetBytes);
     }
 
+    /// <summary>
+    /// Above this delivery rate <see cref="RouteCompression.Auto"/> picks LZ4, below it Brotli: where the
+    /// link carries more than this, Brotli's compression time outweighs the bytes it saves over LZ4
+    /// (measured in docs/benchmarks.md).
+    /// </summary>
+    public const double AutoLz4AboveBytesPerSecond = 80_000_000;
+
     public string Peer { get; }
 
     public HttpChannelOptions Options { get; }
 
     /// <summary>Body bytes all streams to this peer may still put into layer 1 before acks make room.</summary>
     public CreditWindow BodyBudget { get; }
+
+    /// <summary>How fast the peer acknowledges body bytes: what <see cref="RouteCompression.Auto"/> goes by.</summary>
+    public DeliveryRate Delivery { get; } = new(TimeProvider.System);
+
+    /// <summary>The codec for a request's bodies on a route; an unmeasured link counts as a narrow one.</summary>
+    public BodyCodec ChooseCodec(RouteCompression compression) => ChooseCodec(compression, Delivery.BytesPerSecond);
+
+    /// <summary>The codec for a route's setting on a link delivering <paramref name="bytesPerSecond"/> (null: not measured yet).</summary>
+    public static BodyCodec ChooseCodec(RouteCompression compression, double? bytesPerSecond) => compression switch
+    {
+        RouteCompression.None => BodyCodec.None,
+        RouteCompression.Lz4 => BodyCodec.Lz4,
+        RouteCompression.Brotli => BodyCodec.Brotli,
+        _ => bytesPerSecond >= AutoLz4AboveBytesPerSecond ? BodyCodec.Lz4 : BodyCodec.Brotli,
+    };
 
     /// <summary>Handles request heads and the other frames of streams the peer started; null on a node without egress.</summary>
     public ExitDispatcher? Exit { get; set; }
@@ -96,14 +117,14 @@ internal sealed class PeerLink
         }
 
         // One frame, however many streams (16 bytes each): the peer ends whatever it does not list.
-        Post(Frame.Heartbeat(open));
+        Post(FrameWriter.Heartbeat(open));
     }
 
     // The channel is ordered: a heartbeat arriving after a stream's head was sent after it, so a
     // stream it does not list is no longer open on the caller's side (its caller went, or the node restarted).
     private void EndStreamsNotListed(Frame heartbeat)
     {
-        var listed = heartbeat.HeartbeatStreams().ToHashSet();
+        var listed = heartbeat.HeartbeatStreams.ToHashSet();
         foreach (var exchange in _exits.Values)
         {
             if (!listed.Contains(exchange.StreamId))
@@ -124,19 +145,27 @@ internal sealed class PeerLink
     {
         await foreach (var message in _node.ReadAllAsync(Peer, cancellationToken).ConfigureAwait(false))
         {
-            if (!Frame.TryParse(message.Payload, out var frame))
+            if (!Frame.TryParse(message.Payload, out var frame, out var reject))
             {
-                if (Frame.TryPeek(message.Payload.Span, out var version, out var streamId, out var fromInitiator) && version != Frame.Version)
+                if (reject == FrameReject.UnsupportedVersion && Frame.TryReadUnsupportedVersion(message.Payload, out var answer)
+                    && Frame.TryPeek(message.Payload.Span, out _, out _, out var answeredStream, out var answeredFromInitiator))
+                {
+                    // Another version's answer to ours: read by its fixed layout, and never answered (or two nodes would answer each other forever).
+                    OnUnsupportedVersion(answeredStream, answeredFromInitiator, answer!);
+                }
+                else if (reject == FrameReject.UnsupportedVersion
+                    && Frame.TryPeek(message.Payload.Span, out var version, out var type, out var streamId, out var fromInitiator)
+                    && type != (byte)FrameType.UnsupportedVersion)
                 {
                     // Say which versions this node speaks, so the peer can report it instead of trying again.
                     Interlocked.Increment(ref _unsupportedVersionFrames);
                     HttpProxyLog.UnsupportedVersionReceived(_logger, Peer, version, streamId);
-                    Post(Frame.UnsupportedVersion(streamId, !fromInitiator));
+                    Post(FrameWriter.UnsupportedVersion(streamId, !fromInitiator));
                 }
                 else
                 {
                     Interlocked.Increment(ref _malformedFrames);
-                    HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence);
+                    HttpProxyLog.MalformedFrame(_logger, Peer, message.Sequence, reject);
                 }
 
                 MarkHandled(message);
@@ -152,7 +181,7 @@ internal sealed class PeerLink
 
             if (frame.Type == FrameType.UnsupportedVersion)
             {
-                OnUnsupportedVersion(frame);
+                OnUnsupportedVersion(frame.StreamId, frame.FromInitiator, frame.UnsupportedVersion!);
                 MarkHandled(message);
                 continue;
             }
@@ -167,12 +196,6 @@ internal sealed class PeerLink
                 {
                     OnFrameAsCaller(frame, message);
                 }
-            }
-            catch (JsonException exception)
-            {
-                Interlocked.Increment(ref _malformedFrames);
-                HttpProxyLog.MalformedHead(_logger, exception, Peer, frame.StreamId);
-                MarkHandled(message);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -210,7 +233,7 @@ internal sealed class PeerLink
         switch (frame.Type)
         {
             case FrameType.Data:
-                exchange.OnRequestData(frame);
+                exchange.OnRequestData(BodyChunk.Of(frame));
                 MarkHandled(message, exchange.HeadHandled);
                 return;
             case FrameType.Credit:
@@ -240,7 +263,7 @@ internal sealed class PeerLink
                     _recentResets.Clear();
                 }
 
-                Post(Frame.Reset(frame.StreamId, fromInitiator: true, ResetReason.UnknownStream));
+                Post(FrameWriter.Reset(frame.StreamId, fromInitiator: true, ResetReason.UnknownStream));
             }
 
             MarkHandled(message);
@@ -251,8 +274,7 @@ internal sealed class PeerLink
         switch (frame.Type)
         {
             case FrameType.ResponseHead:
-                kept = exchange.OnResponseHead(message.Sequence, frame, JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.ResponseHead)
-                    ?? throw new JsonException("The response head is null."));
+                kept = exchange.OnResponseHead(message.Sequence, frame, frame.ResponseHead!);
                 break;
             case FrameType.Data:
                 kept = exchange.OnResponseData(message.Sequence, frame);
@@ -271,22 +293,20 @@ internal sealed class PeerLink
         MarkHandled(message, kept);
     }
 
-    private void OnUnsupportedVersion(Frame frame)
+    private void OnUnsupportedVersion(Guid streamId, bool fromInitiator, UnsupportedVersionDocument answer)
     {
-        var answer = JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.UnsupportedVersionDocument)
-            ?? throw new JsonException("The unsupported-version answer is null.");
         PeerSupportedVersions = answer.SupportedVersions;
         HttpProxyLog.PeerSpeaksOtherVersions(_logger, Peer, Frame.Version, string.Join(", ", answer.SupportedVersions));
         var failure = new UnsupportedVersionException(Peer, answer.SupportedVersions);
-        if (frame.FromInitiator)
+        if (fromInitiator)
         {
             // The caller's side could not read our response frames.
-            if (_exits.TryGetValue(frame.StreamId, out var exit))
+            if (_exits.TryGetValue(streamId, out var exit))
             {
                 exit.OnReset(ResetReason.UnsupportedVersion);
             }
         }
-        else if (_entries.TryGetValue(frame.StreamId, out var entry))
+        else if (_entries.TryGetValue(streamId, out var entry))
         {
             entry.Fail(failure);
         }

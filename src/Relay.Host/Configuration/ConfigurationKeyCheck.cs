@@ -66,6 +66,14 @@ internal static class ConfigurationKeyCheck
     private static void CheckValue(IConfigurationRoot root, IConfigurationSection section, Type type, string configFile, List<string> failures)
     {
         var valueType = Nullable.GetUnderlyingType(type) ?? type;
+        if (valueType.IsEnum && section.Value is { } value
+            && !Enum.GetNames(valueType).Contains(value.Trim(), StringComparer.OrdinalIgnoreCase))
+        {
+            // The binder leaves a list item's unparsable value at its default without a word: say so here.
+            failures.Add($"{section.Path} '{value}' is not one of {string.Join(", ", Enum.GetNames(valueType))} ({SourceOf(root, section, configFile)}).");
+            return;
+        }
+
         if (IsScalar(valueType))
         {
             return;

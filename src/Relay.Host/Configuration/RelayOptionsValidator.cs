@@ -126,6 +126,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             require(!string.IsNullOrWhiteSpace(route.Target), key + ":Target", "is required (the base URL on the peer's side, for example http://127.0.0.1:9000/)");
             require(string.IsNullOrWhiteSpace(route.Target) || IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
+            require(Enum.IsDefined(route.Compression), key + ":Compression", $"'{route.Compression}' is not one of {string.Join(", ", Enum.GetNames<HttpProxy.RouteCompression>())}");
         }
     }
 

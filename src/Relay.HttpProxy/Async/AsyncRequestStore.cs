@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
 using Relay.Layer1.State;
 
@@ -56,12 +57,12 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
     public Task AcceptedAsync(Guid id) =>
         Execute("UPDATE async_request SET accepted = 1 WHERE id = $id", ("$id", id.ToByteArray()));
 
-    public Task ReceivingAsync(Guid id, int status, byte[] headJson) =>
+    public Task ReceivingAsync(Guid id, int status, byte[] head) =>
         Execute(
             "UPDATE async_request SET state = $state, status = $status, head = $head WHERE id = $id AND state <= $state",
             ("$state", (int)AsyncState.Receiving),
             ("$status", status),
-            ("$head", headJson),
+            ("$head", head),
             ("$id", id.ToByteArray()));
 
     public Task CompleteAsync(Guid id, long declaredLength, DateTimeOffset now) =>
@@ -147,6 +148,7 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             (AsyncState)reader.GetInt32(4),
             reader.IsDBNull(5) ? null : reader.GetInt32(5),
             reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6),
+            (AsyncState)reader.GetInt32(4) != AsyncState.Failed && !reader.IsDBNull(6) && FramePayloads.TryDecode<ResponseHead>((byte[])reader.GetValue(6), out var head) ? head : null,
             reader.IsDBNull(7) ? null : reader.GetInt64(7),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
             reader.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),

@@ -122,7 +122,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
                 {
                     // The node stopped while the request body was still coming: the caller never got its 202,
                     // and the far side holds half a request. End both.
-                    link.Post(Frame.Reset(request.Id, fromInitiator: true, ResetReason.CallerGone));
+                    link.Post(FrameWriter.Reset(request.Id, fromInitiator: true, ResetReason.CallerGone));
                     await exchange.Sink!.Fail(RelayProblem.StreamReset(ResetReason.NodeRestarted)).ConfigureAwait(false);
                 }
             }
@@ -173,11 +173,17 @@ internal sealed class AsyncRequests : IAsyncDisposable
             case AsyncState.Failed:
                 response.StatusCode = request.Status ?? StatusCodes.Status502BadGateway;
                 response.ContentType = RelayProblem.ContentType;
-                await response.Body.WriteAsync(request.HeadJson ?? [], context.RequestAborted).ConfigureAwait(false);
+                await response.Body.WriteAsync(request.Head ?? [], context.RequestAborted).ConfigureAwait(false);
                 return;
         }
 
-        var head = JsonSerializer.Deserialize(request.HeadJson, ProtocolJsonContext.Default.ResponseHead)!;
+        if (request.ResponseHead is not { } head)
+        {
+            // Kept by a node that wrote another head format: what it kept cannot be given back.
+            await RelayProblem.WriteAsync(context, RelayProblem.StreamReset(ResetReason.ProtocolViolation)).ConfigureAwait(false);
+            return;
+        }
+
         response.StatusCode = head.Status;
         for (var i = 0; i + 1 < head.Headers.Length; i += 2)
         {
@@ -221,7 +227,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
             id, _store, _time, Ended, _budget, _options.MaxAsyncResponseBytes, problem =>
             {
                 HttpProxyLog.AsyncResponseDropped(_logger, id, problem.Detail!);
-                link.Post(Frame.Reset(id, fromInitiator: true, ResetReason.ResponseTooLarge));
+                link.Post(FrameWriter.Reset(id, fromInitiator: true, ResetReason.ResponseTooLarge));
             });
         _waiting[id] = (exchange, link, created);
         link.Register(exchange);
@@ -344,9 +350,8 @@ internal sealed class AsyncRequests : IAsyncDisposable
         var message = new HttpRequestMessage(HttpMethod.Post, url);
         HttpContent content;
         int status;
-        if (request.State == AsyncState.Complete)
+        if (request.State == AsyncState.Complete && request.ResponseHead is { } head)
         {
-            var head = JsonSerializer.Deserialize(request.HeadJson, ProtocolJsonContext.Default.ResponseHead)!;
             status = head.Status;
             content = new StreamContent(new StoredBodyReader(_store.BodyPath(request.Id), request.DeclaredLength));
             content.Headers.ContentLength = head.ContentLength;
@@ -361,7 +366,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
         else
         {
             status = request.Status ?? StatusCodes.Status502BadGateway;
-            content = new ByteArrayContent(request.HeadJson ?? []);
+            content = new ByteArrayContent(request.Head ?? []);
             content.Headers.ContentType = new(RelayProblem.ContentType);
         }
 
@@ -379,7 +384,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
         {
             if (now - waiting.Created > _options.AsyncDeadline)
             {
-                waiting.Link.Post(Frame.Reset(id, fromInitiator: true, ResetReason.DeadlineExceeded));
+                waiting.Link.Post(FrameWriter.Reset(id, fromInitiator: true, ResetReason.DeadlineExceeded));
                 waiting.Exchange.Sink?.Fail(RelayProblem.DeadlineExceeded(_options.AsyncDeadline));
             }
         }

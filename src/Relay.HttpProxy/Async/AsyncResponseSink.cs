@@ -67,7 +67,7 @@ internal sealed class AsyncResponseSink : IDisposable
             return Drop(problem);
         }
 
-        var receiving = _store.ReceivingAsync(_id, head.Status, frame.HeadJson.ToArray());
+        var receiving = _store.ReceivingAsync(_id, head.Status, frame.HeadBytes.ToArray());
         return frame.EndOfBody ? End(receiving, frame.DeclaredTotal) : receiving;
     }
 
@@ -129,7 +129,7 @@ internal sealed class AsyncResponseSink : IDisposable
             }
 
             _kept += bytes;
-            StoredBodyFile.Append(_file, sequence, !frame.Body.IsEmpty && frame.IsBrotli, frame.Body.Span);
+            StoredBodyFile.Append(_file, sequence, BodyChunk.Of(frame));
             _lastSequence = sequence;
             return null;
         }

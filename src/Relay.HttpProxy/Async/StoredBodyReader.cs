@@ -1,11 +1,10 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
 
 namespace Relay.HttpProxy.Async;
 
-/// <summary>Reads a kept response body back, decoding its Brotli chunks; fails if it is shorter than its sender declared.</summary>
+/// <summary>Reads a kept response body back, decoding its compressed chunks; fails if it is shorter than its sender declared.</summary>
 internal sealed class StoredBodyReader : Stream
 {
     private readonly FileStream _file;
@@ -14,8 +13,6 @@ internal sealed class StoredBodyReader : Stream
     private byte[] _chunk = [];
     private int _chunkLength;
     private int _offset;
-    private bool _brotli;
-    private readonly ChunkDecoder _decoder = new();
     private long _decoded;
 
     public StoredBodyReader(string path, long? declaredLength)
@@ -49,13 +46,6 @@ internal sealed class StoredBodyReader : Stream
         {
             if (_offset == _chunkLength)
             {
-                var pending = _decoder.Drain(buffer.Span);
-                if (pending > 0)
-                {
-                    _decoded += pending;
-                    return pending;
-                }
-
                 if (!await NextChunkAsync(cancellationToken).ConfigureAwait(false))
                 {
                     if (_declaredLength is { } declared && declared != _decoded)
@@ -67,14 +57,17 @@ internal sealed class StoredBodyReader : Stream
                 }
             }
 
-            var written = _decoder.Decode(_chunk.AsSpan(_offset, _chunkLength - _offset), _brotli, buffer.Span, out var consumed, out _);
-            _offset += consumed;
-
-            if (written > 0)
+            var written = Math.Min(buffer.Length, _chunkLength - _offset);
+            if (written == 0)
             {
-                _decoded += written;
-                return written;
+                // An empty record (a head without inline body): on to the next.
+                continue;
             }
+
+            _chunk.AsSpan(_offset, written).CopyTo(buffer.Span);
+            _offset += written;
+            _decoded += written;
+            return written;
         }
     }
 
@@ -98,7 +91,6 @@ internal sealed class StoredBodyReader : Stream
         if (disposing)
         {
             _file.Dispose();
-            _decoder.Dispose();
 
             if (_chunk.Length > 0)
             {
@@ -117,20 +109,42 @@ internal sealed class StoredBodyReader : Stream
             return false;
         }
 
-        _brotli = (_header[8] & 1) != 0;
-        _chunkLength = BinaryPrimitives.ReadInt32BigEndian(_header.AsSpan(9));
-        if (_chunk.Length < _chunkLength)
+        if (!StoredBodyFile.TryReadHeader(_header, out var codec, out var decodedLength, out var storedLength))
         {
-            if (_chunk.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_chunk);
-            }
-
-            _chunk = ArrayPool<byte>.Shared.Rent(_chunkLength);
+            throw new StreamResetException(ResetReason.ProtocolViolation, "The kept body has a record this node did not write.");
         }
 
-        await _file.ReadExactlyAsync(_chunk.AsMemory(0, _chunkLength), cancellationToken).ConfigureAwait(false);
+        _chunk = Rent(_chunk, storedLength);
+        await _file.ReadExactlyAsync(_chunk.AsMemory(0, storedLength), cancellationToken).ConfigureAwait(false);
+        if (codec != BodyCodec.None)
+        {
+            // Each record is its own block: decode it whole, then serve it like a raw one.
+            if (!BodyBlock.TryDecodeRented(codec, _chunk.AsSpan(0, storedLength), decodedLength, out var decoded))
+            {
+                throw new StreamResetException(ResetReason.ProtocolViolation, $"A kept body block is not valid {codec}.");
+            }
+
+            ArrayPool<byte>.Shared.Return(_chunk);
+            _chunk = decoded;
+        }
+
+        _chunkLength = decodedLength;
         _offset = 0;
         return true;
+    }
+
+    private static byte[] Rent(byte[] current, int length)
+    {
+        if (current.Length >= length)
+        {
+            return current;
+        }
+
+        if (current.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(current);
+        }
+
+        return ArrayPool<byte>.Shared.Rent(length);
     }
 }

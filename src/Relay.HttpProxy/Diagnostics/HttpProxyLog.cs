@@ -75,11 +75,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2110, LogLevel.Warning, "Purging kept responses failed")]
     public static partial void PurgeFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame; dropped")]
-    public static partial void MalformedFrame(ILogger logger, string peer, long sequence);
-
-    [LoggerMessage(2201, LogLevel.Warning, "Stream {StreamId:N} from {Peer}: the head does not parse; dropped")]
-    public static partial void MalformedHead(ILogger logger, Exception exception, string peer, Guid streamId);
+    // 2201 was a head that did not parse: heads are read with their frame now, so that is event 2200.
+    [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame ({Reject}); dropped")]
+    public static partial void MalformedFrame(ILogger logger, string peer, long sequence, FrameReject reject);
 
     [LoggerMessage(2202, LogLevel.Error, "Sending to {Peer} failed")]
     public static partial void SendFailed(ILogger logger, Exception exception, string peer);

@@ -20,7 +20,7 @@ internal sealed class EntryExchange : IDisposable
         StreamId = streamId;
         _link = link;
         UploadWindow = new CreditWindow(link.Options.StreamWindowBytes);
-        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(Frame.Credit(streamId, fromInitiator: true, bytes)));
+        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)));
     }
 
     public Guid StreamId { get; }
@@ -70,9 +70,9 @@ internal sealed class EntryExchange : IDisposable
     private void GrantKept(Frame frame)
     {
         // Kept bytes are consumed bytes: the far side may send as many more.
-        if (!frame.Body.IsEmpty && !frame.EndOfBody)
+        if (frame.BodyCredit > 0 && !frame.EndOfBody)
         {
-            _link.Post(Frame.Credit(StreamId, fromInitiator: true, frame.Body.Length));
+            _link.Post(FrameWriter.Credit(StreamId, fromInitiator: true, frame.BodyCredit));
         }
     }
 
@@ -85,7 +85,7 @@ internal sealed class EntryExchange : IDisposable
             return;
         }
 
-        if (!_responseBody.TryAppend(frame))
+        if (!_responseBody.TryAppend(BodyChunk.Of(frame)))
         {
             OnProtocolViolation("the response head carried more than the window");
             return;
@@ -96,7 +96,7 @@ internal sealed class EntryExchange : IDisposable
 
     private void OnResponseData(Frame frame)
     {
-        if (Volatile.Read(ref _headReceived) == 0 || !_responseBody.TryAppend(frame))
+        if (Volatile.Read(ref _headReceived) == 0 || !_responseBody.TryAppend(BodyChunk.Of(frame)))
         {
             OnProtocolViolation("response data out of place or beyond the window");
         }
@@ -110,7 +110,7 @@ internal sealed class EntryExchange : IDisposable
     public void OnProtocolViolation(string detail)
     {
         Fail(new StreamResetException(ResetReason.ProtocolViolation, $"The exit side broke the protocol: {detail}."));
-        _link.Post(Frame.Reset(StreamId, fromInitiator: true, ResetReason.ProtocolViolation));
+        _link.Post(FrameWriter.Reset(StreamId, fromInitiator: true, ResetReason.ProtocolViolation));
     }
 
     /// <summary>Ends the exchange locally: waiters and readers fail with <paramref name="failure"/>.</summary>

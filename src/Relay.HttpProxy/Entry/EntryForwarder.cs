@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -173,7 +172,7 @@ internal sealed class EntryForwarder
             }
             catch (TimeoutException)
             {
-                link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
+                link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
                 HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
                 // Not yet with the peer: the exit node will find it expired and never call it. Otherwise nobody here can tell.
                 context.Response.Headers["Relay-Outcome"] = accepted.Value.HeadAcknowledged.IsCompletedSuccessfully ? "unknown" : "not-sent";
@@ -182,7 +181,7 @@ internal sealed class EntryForwarder
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
-                link.Post(Frame.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
+                link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
                 return;
             }
             catch (UnsupportedVersionException unsupported)
@@ -288,6 +287,8 @@ internal sealed class EntryForwarder
         string[] notForwarded = fromProxy
             ? [HeaderNames.Host, "X-Forwarded-Host", "X-Forwarded-Proto", .. withoutHeaders]
             : [HeaderNames.Host, .. HeaderRules.Forwarding, .. withoutHeaders];
+        // One choice per request, for both directions: the route's setting, or for Auto what the link's speed favours.
+        var codec = link.ChooseCodec(route.Compression);
         var head = new RequestHead(
             request.Method,
             target,
@@ -295,16 +296,15 @@ internal sealed class EntryForwarder
             request.ContentLength,
             hasBody,
             (long)deadline.TotalMilliseconds,
-            route.Compression,
+            codec,
             context.Connection.RemoteIpAddress?.ToString(),
             callerHost,
             callerScheme,
             _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds,
             route.PathPrefix);
-        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
-        var encoder = new BodyEncoder(route.Compression && HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType));
-        using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);
-        frame.Begin(FrameType.RequestHead, fromInitiator: true, exchange.StreamId, json);
+        var encoder = new BodyEncoder(HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType) ? codec : BodyCodec.None);
+        using var frame = new OutgoingFrame(BodyBlock.MaxEncodedLength(link.Options.ChunkBytes) + 4096);
+        frame.BeginRequest(exchange.StreamId, head);
         long sent = 0;
         var complete = !hasBody;
         if (hasBody)
@@ -368,7 +368,7 @@ internal sealed class EntryForwarder
         }
         catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
         {
-            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, ResetReason.BodyTooLarge));
+            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, ResetReason.BodyTooLarge));
             exchange.Fail(reset);
         }
         catch (StreamResetException)
@@ -382,7 +382,7 @@ internal sealed class EntryForwarder
         catch (Exception exception) when (IsCallerGone(exception, context) || exception is TimeoutException)
         {
             var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.CallerGone;
-            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, reason));
+            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, reason));
             exchange.Fail(new StreamResetException(reason, "The request body did not arrive whole."));
             HttpProxyLog.UploadAbandoned(_logger, exchange.StreamId, reason);
         }
@@ -430,7 +430,7 @@ internal sealed class EntryForwarder
         }
         catch (Exception exception) when (IsCallerGone(exception, context))
         {
-            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: true, ResetReason.CallerGone));
+            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, ResetReason.CallerGone));
         }
         finally
         {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
@@ -75,8 +74,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     /// <summary>Takes a request head from the link's loop; the work continues in the background.</summary>
     public void Accept(PeerLink link, Frame frame, ReceivedMessage message)
     {
-        var head = JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.RequestHead)
-            ?? throw new JsonException("The request head is null.");
+        var head = frame.RequestHead!;
         var exchange = new ExitExchange(frame.StreamId, link, head);
         if (!link.TryRegister(exchange))
         {
@@ -87,7 +85,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
         if (!frame.Body.IsEmpty || frame.EndOfBody)
         {
-            exchange.OnRequestData(frame);
+            exchange.OnRequestData(BodyChunk.Of(frame));
         }
 
         // Requests with the same key run one after another, in channel order, so a repeat sees the first's response.
@@ -103,8 +101,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             _keysInFlight[key] = done.Task;
         }
 
-        var retryFrame = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? message.Payload.ToArray() : null;
-        Track(HandleAsync(link, exchange, message, callerKey, scope, retryFrame, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
+        var retry = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? RetryRecord.Of(frame) : null;
+        Track(HandleAsync(link, exchange, message, callerKey, scope, retry, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
     }
 
     /// <summary>Settles the requests that were with a callee when this node stopped.</summary>
@@ -118,8 +116,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 continue;
             }
 
-            if (stored.RetryFrame is { } retry && Frame.TryParse(retry, out var frame)
-                && JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.RequestHead) is { } head)
+            if (stored.RetryHead is { } retryHead && FramePayloads.TryDecode<RequestHead>(retryHead, out var head))
             {
                 var exchange = new ExitExchange(stored.StreamId, link, head);
                 if (!link.TryRegister(exchange))
@@ -128,7 +125,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                     continue;
                 }
 
-                exchange.OnRequestData(frame);
+                exchange.OnRequestData(BodyChunk.Whole(stored.RetryBody ?? []));
                 exchange.HeadIsHandled();
                 HttpProxyLog.RetryingAfterRestart(_logger, stored.StreamId, stored.Method, stored.Target);
                 Track(RetryAsync(link, exchange, stored.CallerKey));
@@ -169,10 +166,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     {
         var body = RelayProblem.Serialize(problem);
         var head = new ResponseHead(problem.Status ?? 500, [HeaderNames.ContentType, RelayProblem.ContentType, .. extraHeaders], body.Length);
-        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.ResponseHead);
-        using var frame = new OutgoingFrame(json.Length + body.Length + 64);
-        using var encoder = new BodyEncoder(mayCompress: false);
-        frame.Begin(FrameType.ResponseHead, fromInitiator: false, streamId, json);
+        using var frame = new OutgoingFrame(body.Length + 512);
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        frame.BeginResponse(streamId, head);
         frame.AppendBody(new System.Buffers.ReadOnlySequence<byte>(body), encoder);
         frame.EndBody(body.Length);
         return frame.Memory.ToArray();
@@ -188,7 +184,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     }
 
     private async Task HandleAsync(
-        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, string? scope, byte[]? retryFrame, Task? previous, TaskCompletionSource? done, bool wholeInHead)
+        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, string? scope, RetryRecord? retry, Task? previous, TaskCompletionSource? done, bool wholeInHead)
     {
         var head = exchange.Head;
         try
@@ -224,7 +220,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             }
 
             var inserted = await _store.InsertAsync(
-                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retryFrame) { Scope = scope }, _time.GetUtcNow()).ConfigureAwait(false);
+                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retry?.Head, retry?.Body) { Scope = scope }, _time.GetUtcNow()).ConfigureAwait(false);
             exchange.HeadIsHandled();
             link.MarkHandled(message);
             if (!inserted)
@@ -326,8 +322,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                     response.Headers.NonValidated.Concat(content.Headers.NonValidated).Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value.ToArray())),
                     response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connection) ? string.Join(',', connection) : null),
                 content.Headers.ContentLength);
-            var mayCompress = head.CompressResponse
-                && HeaderRules.IsWorthCompressing(string.Join(',', content.Headers.ContentEncoding), content.Headers.ContentType?.MediaType);
+            // The entry side chose the codec for the link; content already compressed goes raw whatever it chose.
+            var codec = HeaderRules.IsWorthCompressing(string.Join(',', content.Headers.ContentEncoding), content.Headers.ContentType?.MediaType)
+                ? head.ResponseCodec
+                : BodyCodec.None;
             using var tee = callerKey is null ? null : new ResponseFileTee(_store.BodyPath(link.Peer, exchange.StreamId), _options.MaxStoredResponseBytes);
             var body = await content.ReadAsStreamAsync(exchange.Aborted).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
@@ -335,7 +333,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
                 try
                 {
-                    var sent = await SendResponseAsync(link, exchange, responseHead, reader, mayCompress, tee).ConfigureAwait(false);
+                    var sent = await SendResponseAsync(link, exchange, responseHead, reader, codec, tee).ConfigureAwait(false);
                     if (!sent)
                     {
                         await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
@@ -352,19 +350,18 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
             // A callee may answer before reading the whole body; a repeat is judged against all of it.
             var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
-            await CompleteAsync(link, exchange, callerKey, responseHead.Status, JsonSerializer.SerializeToUtf8Bytes(responseHead, ProtocolJsonContext.Default.ResponseHead), kept, bodyHash).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, responseHead.Status, FramePayloads.ToBytes(responseHead), kept, bodyHash).ConfigureAwait(false);
             HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
             _metrics.Served(link.Peer, responseHead.Status);
         }
     }
 
     /// <summary>Sends a response head and body; false when the stream ended early (reset, or the callee's body broke off).</summary>
-    private async Task<bool> SendResponseAsync(PeerLink link, ExitExchange exchange, ResponseHead head, PipeReader body, bool mayCompress, ResponseFileTee? tee)
+    private async Task<bool> SendResponseAsync(PeerLink link, ExitExchange exchange, ResponseHead head, PipeReader body, BodyCodec codec, ResponseFileTee? tee)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.ResponseHead);
-        using var encoder = new BodyEncoder(mayCompress);
-        using var frame = new OutgoingFrame(json.Length + link.Options.ChunkBytes + 1024);
-        frame.Begin(FrameType.ResponseHead, fromInitiator: false, exchange.StreamId, json);
+        using var encoder = new BodyEncoder(codec);
+        using var frame = new OutgoingFrame(BodyBlock.MaxEncodedLength(link.Options.ChunkBytes) + 4096);
+        frame.BeginResponse(exchange.StreamId, head);
         long sentInline = 0;
         var complete = false;
         try
@@ -405,7 +402,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             // The callee's body broke off (or the caller stopped granting room): the caller must not take what came as whole.
             var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.SourceFailed;
             HttpProxyLog.ResponseBroken(_logger, exception, exchange.StreamId, exchange.Head.Target);
-            link.Post(Frame.Reset(exchange.StreamId, fromInitiator: false, reason));
+            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: false, reason));
             return false;
         }
     }
@@ -516,13 +513,12 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
 
         var path = _store.BodyPath(link.Peer, kept.StreamId);
-        if (!kept.BodyStored || kept.HeadJson is null || !File.Exists(path))
+        if (!kept.BodyStored || kept.Head is not { } stored || !File.Exists(path))
         {
             await SendProblemAsync(link, exchange.StreamId, RelayProblem.ResponseNotStored(callerKey), []).ConfigureAwait(false);
             return;
         }
 
-        var stored = JsonSerializer.Deserialize(kept.HeadJson, ProtocolJsonContext.Default.ResponseHead)!;
         var replayed = stored with { Headers = [.. stored.Headers, "Relay-Replayed", "true"] };
         HttpProxyLog.AnsweredFromStore(_logger, exchange.StreamId, callerKey);
         _metrics.ReplayedFromStore(link.Peer);
@@ -532,7 +528,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             var reader = PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
             try
             {
-                await SendResponseAsync(link, exchange, replayed, reader, head.CompressResponse, tee: null).ConfigureAwait(false);
+                await SendResponseAsync(link, exchange, replayed, reader, head.ResponseCodec, tee: null).ConfigureAwait(false);
             }
             finally
             {
@@ -541,8 +537,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? headJson, bool kept, byte[]? bodyHash = null) =>
-        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, headJson, kept, _time.GetUtcNow(), bodyHash);
+    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null) =>
+        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, head, kept, _time.GetUtcNow(), bodyHash);
 
     private async Task PurgeAsync()
     {

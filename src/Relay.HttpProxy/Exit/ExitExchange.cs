@@ -19,7 +19,7 @@ internal sealed class ExitExchange : IDisposable
         _link = link;
         Head = head;
         DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes);
-        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(Frame.Credit(streamId, fromInitiator: false, bytes)));
+        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)));
     }
 
     public Guid StreamId { get; }
@@ -45,9 +45,9 @@ internal sealed class ExitExchange : IDisposable
 
     public void HeadIsHandled() => _headHandled.TrySetResult();
 
-    public void OnRequestData(Frame frame)
+    public void OnRequestData(BodyChunk chunk)
     {
-        if (!RequestBody.TryAppend(frame))
+        if (!RequestBody.TryAppend(chunk))
         {
             OnProtocolViolation("request data beyond the window or after the end");
         }
@@ -66,7 +66,7 @@ internal sealed class ExitExchange : IDisposable
 
     public void OnProtocolViolation(string detail)
     {
-        _link.Post(Frame.Reset(StreamId, fromInitiator: false, ResetReason.ProtocolViolation));
+        _link.Post(FrameWriter.Reset(StreamId, fromInitiator: false, ResetReason.ProtocolViolation));
         AbortReason ??= ResetReason.ProtocolViolation;
         var failure = new StreamResetException(ResetReason.ProtocolViolation, $"The entry side broke the protocol: {detail}.");
         RequestBody.Fail(failure);

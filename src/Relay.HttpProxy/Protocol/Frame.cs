@@ -1,210 +1,278 @@
 using System.Buffers.Binary;
-using System.Text.Json;
 
 namespace Relay.HttpProxy.Protocol;
 
 /// <summary>
-/// One layer-2 frame, parsed without copying from a layer-1 payload.
-/// Layout (big-endian): version (1 byte), type (1), flags (1), stream id (16), then the type's payload:
-/// heads start with a 4-byte JSON length and the JSON; heads and data frames then carry body bytes,
-/// followed by the body's decoded length (8 bytes) when <see cref="FrameFlags.EndOfBody"/> is set;
-/// a credit carries a 4-byte byte count; a reset carries a 1-byte <see cref="ResetReason"/>.
+/// One layer-2 frame of version 2, parsed from a layer-1 payload. Heads and control payloads are
+/// decoded here, once, into values; body bytes stay in the message, undecoded.
+/// Layout (big-endian; docs/protocol.md has it byte by byte): version (1 byte), type (1), flags (1),
+/// stream id (16), then the type's payload. Heads: head length (uint32), the head in MessagePack, then
+/// a body section. Data: a body section. A body section is raw bytes, or with a codec a decoded
+/// length (uint32) and one block; with <see cref="FrameFlags.EndOfBody"/> the body's total decoded
+/// length (int64) follows. Credit, reset, heartbeat and unsupported version: one MessagePack array.
 /// </summary>
 internal readonly struct Frame
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>The frame versions this node reads, stated to peers that send another.</summary>
     public static readonly int[] SupportedVersions = [Version];
+
+    /// <summary>Version, type, flags and stream id: the same offsets in every version.</summary>
     public const int HeaderLength = 19;
+
+    public const int HeadLengthFieldLength = 4;
+
+    /// <summary>The end-of-body trailer: the body's whole decoded length, int64.</summary>
     public const int TotalLength = 8;
 
-    private Frame(FrameType type, FrameFlags flags, Guid streamId, ReadOnlyMemory<byte> payload)
-    {
-        Type = type;
-        Flags = flags;
-        StreamId = streamId;
-        Payload = payload;
-    }
+    /// <summary>The largest head a frame may carry (Kestrel's own header limit is far below it).</summary>
+    public const int MaxHeadLength = 1024 * 1024;
 
-    public FrameType Type { get; }
+    private const int CodecShift = 2;
 
-    public FrameFlags Flags { get; }
+    public FrameType Type { get; private init; }
 
-    public Guid StreamId { get; }
+    public FrameFlags Flags { get; private init; }
 
-    public ReadOnlyMemory<byte> Payload { get; }
+    public Guid StreamId { get; private init; }
 
     public bool FromInitiator => (Flags & FrameFlags.FromInitiator) != 0;
 
     public bool EndOfBody => (Flags & FrameFlags.EndOfBody) != 0;
 
-    public bool IsBrotli => (Flags & FrameFlags.Brotli) != 0;
+    /// <summary>How <see cref="Body"/> is encoded.</summary>
+    public BodyCodec Codec => (BodyCodec)((int)(Flags & FrameFlags.CodecMask) >> CodecShift);
 
-    /// <summary>The body bytes of a head or data frame (still encoded when <see cref="IsBrotli"/>).</summary>
+    /// <summary>The body bytes of a head or data frame: raw, or the compressed block (without its length prefix).</summary>
     public ReadOnlyMemory<byte> Body { get; private init; }
 
-    /// <summary>The JSON of a head frame.</summary>
-    public ReadOnlyMemory<byte> HeadJson { get; private init; }
+    /// <summary>The length of <see cref="Body"/> once decoded (its own length when raw).</summary>
+    public int DecodedLength { get; private init; }
+
+    /// <summary>The body bytes as they travelled, prefix included: what counts against the receiver's credit.</summary>
+    public int BodyCredit => Codec == BodyCodec.None ? Body.Length : Body.Length + BodyBlock.PrefixLength;
 
     /// <summary>The decoded length of the whole body when <see cref="EndOfBody"/> is set.</summary>
     public long DeclaredTotal { get; private init; }
 
-    public int CreditBytes => Type == FrameType.Credit ? BinaryPrimitives.ReadInt32BigEndian(Payload.Span) : 0;
+    /// <summary>The head's MessagePack bytes as they came (kept to repeat a request after a crash).</summary>
+    public ReadOnlyMemory<byte> HeadBytes { get; private init; }
 
-    public ResetReason ResetReason => Type == FrameType.Reset ? (ResetReason)Payload.Span[0] : 0;
+    public RequestHead? RequestHead { get; private init; }
 
-    /// <summary>Parses a frame; false when the bytes are not a well-formed frame of this version.</summary>
-    public static bool TryParse(ReadOnlyMemory<byte> message, out Frame frame)
+    public ResponseHead? ResponseHead { get; private init; }
+
+    public UnsupportedVersionDocument? UnsupportedVersion { get; private init; }
+
+    public int CreditBytes { get; private init; }
+
+    public ResetReason ResetReason { get; private init; }
+
+    /// <summary>The stream ids a heartbeat lists.</summary>
+    public IReadOnlyList<Guid> HeartbeatStreams { get; private init; }
+
+    public static FrameFlags FlagsOf(bool fromInitiator, bool endOfBody, BodyCodec codec) =>
+        (fromInitiator ? FrameFlags.FromInitiator : FrameFlags.None)
+        | (endOfBody ? FrameFlags.EndOfBody : FrameFlags.None)
+        | (FrameFlags)((int)codec << CodecShift);
+
+    public static bool TryParse(ReadOnlyMemory<byte> message, out Frame frame) => TryParse(message, out frame, out _);
+
+    /// <summary>Parses a frame; false, with the reason, when the bytes are not a well-formed frame of this version. Never throws.</summary>
+    public static bool TryParse(ReadOnlyMemory<byte> message, out Frame frame, out FrameReject reject)
     {
         frame = default;
-        var span = message.Span;
-        if (span.Length < HeaderLength || span[0] != Version || !Enum.IsDefined((FrameType)span[1]) || span[2] > 7)
+        reject = Check(message, out var parsed);
+        if (reject == FrameReject.None)
         {
-            return false;
+            frame = parsed;
+            return true;
         }
 
-        var type = (FrameType)span[1];
-        var flags = (FrameFlags)span[2];
-        var id = new Guid(span.Slice(3, 16), bigEndian: true);
-        var payload = message[HeaderLength..];
-        var json = ReadOnlyMemory<byte>.Empty;
-        var body = payload;
-        switch (type)
-        {
-            case FrameType.RequestHead or FrameType.ResponseHead:
-                if (payload.Length < 4)
-                {
-                    return false;
-                }
-
-                var jsonLength = BinaryPrimitives.ReadInt32BigEndian(payload.Span);
-                if (jsonLength < 2 || jsonLength > payload.Length - 4)
-                {
-                    return false;
-                }
-
-                json = payload.Slice(4, jsonLength);
-                body = payload[(4 + jsonLength)..];
-                break;
-            case FrameType.Data:
-                break;
-            case FrameType.Credit:
-                if (payload.Length != 4 || BinaryPrimitives.ReadInt32BigEndian(payload.Span) <= 0)
-                {
-                    return false;
-                }
-
-                body = ReadOnlyMemory<byte>.Empty;
-                break;
-            case FrameType.Reset:
-                if (payload.Length != 1)
-                {
-                    return false;
-                }
-
-                body = ReadOnlyMemory<byte>.Empty;
-                break;
-            case FrameType.UnsupportedVersion:
-                json = payload;
-                body = ReadOnlyMemory<byte>.Empty;
-                break;
-            case FrameType.Heartbeat:
-                if (payload.Length % 16 != 0)
-                {
-                    return false;
-                }
-
-                body = ReadOnlyMemory<byte>.Empty;
-                break;
-        }
-
-        long total = 0;
-        if ((flags & FrameFlags.EndOfBody) != 0)
-        {
-            if (type is FrameType.Credit or FrameType.Reset or FrameType.UnsupportedVersion or FrameType.Heartbeat || body.Length < TotalLength)
-            {
-                return false;
-            }
-
-            total = BinaryPrimitives.ReadInt64BigEndian(body.Span[^TotalLength..]);
-            body = body[..^TotalLength];
-            if (total < 0)
-            {
-                return false;
-            }
-        }
-
-        frame = new Frame(type, flags, id, payload) { Body = body, HeadJson = json, DeclaredTotal = total };
-        return true;
+        return false;
     }
 
     /// <summary>
-    /// Reads what every version's frames share (version byte, and by this version's layout the stream
-    /// id and initiator flag) from a frame <see cref="TryParse"/> refused; false when too short.
+    /// Reads what every version's frames share (version, type, stream id, initiator flag) from a
+    /// frame <see cref="TryParse(ReadOnlyMemory{byte}, out Frame)"/> refused; false when too short.
     /// </summary>
-    public static bool TryPeek(ReadOnlySpan<byte> message, out byte version, out Guid streamId, out bool fromInitiator)
+    public static bool TryPeek(ReadOnlySpan<byte> message, out byte version, out byte type, out Guid streamId, out bool fromInitiator)
     {
+        var whole = message.Length >= HeaderLength;
         version = message.Length > 0 ? message[0] : (byte)0;
-        streamId = message.Length >= HeaderLength ? new Guid(message.Slice(3, 16), bigEndian: true) : Guid.Empty;
-        fromInitiator = message.Length >= HeaderLength && (message[2] & (byte)FrameFlags.FromInitiator) != 0;
-        return message.Length >= HeaderLength;
+        type = message.Length > 1 ? message[1] : (byte)0;
+        streamId = whole ? new Guid(message.Slice(3, 16), bigEndian: true) : Guid.Empty;
+        fromInitiator = whole && (message[2] & (byte)FrameFlags.FromInitiator) != 0;
+        return whole;
     }
 
-    /// <summary>The stream ids a heartbeat lists.</summary>
-    public IEnumerable<Guid> HeartbeatStreams()
+    /// <summary>
+    /// Reads the answer of a peer that does not speak this version. Type 6 keeps its place and its
+    /// payload's layout in every version, so it is read whatever version byte it carries.
+    /// </summary>
+    public static bool TryReadUnsupportedVersion(ReadOnlyMemory<byte> message, out UnsupportedVersionDocument? answer)
     {
-        for (var offset = 0; offset + 16 <= Payload.Length; offset += 16)
+        answer = null;
+        return message.Length >= HeaderLength
+            && message.Span[1] == (byte)FrameType.UnsupportedVersion
+            && FramePayloads.TryDecode(message[HeaderLength..], out answer);
+    }
+
+    private static FrameReject Check(ReadOnlyMemory<byte> message, out Frame frame)
+    {
+        frame = default;
+        var span = message.Span;
+        if (span.Length < HeaderLength)
         {
-            yield return new Guid(Payload.Span.Slice(offset, 16), bigEndian: true);
+            return FrameReject.TooShort;
         }
-    }
 
-    public static byte[] Heartbeat(IReadOnlyList<Guid> streams)
-    {
-        var frame = new byte[HeaderLength + (16 * streams.Count)];
-        WriteHeader(frame, FrameType.Heartbeat, FrameFlags.FromInitiator, Guid.Empty);
-        for (var i = 0; i < streams.Count; i++)
+        if (span[0] != Version)
         {
-            streams[i].TryWriteBytes(frame.AsSpan(HeaderLength + (16 * i), 16), bigEndian: true, out _);
+            return FrameReject.UnsupportedVersion;
         }
 
-        return frame;
+        var type = (FrameType)span[1];
+        if (!Enum.IsDefined(type))
+        {
+            return FrameReject.UnknownType;
+        }
+
+        var flags = (FrameFlags)span[2];
+        var codec = (BodyCodec)((int)(flags & FrameFlags.CodecMask) >> CodecShift);
+        if ((flags & ~FrameFlags.Known) != 0 || !Enum.IsDefined(codec))
+        {
+            return FrameReject.BadFlags;
+        }
+
+        var parsed = new Frame { Type = type, Flags = flags, StreamId = new Guid(span.Slice(3, 16), bigEndian: true), HeartbeatStreams = [] };
+        var payload = message[HeaderLength..];
+        var carriesBody = type is FrameType.RequestHead or FrameType.ResponseHead or FrameType.Data;
+        if (!carriesBody && (flags & (FrameFlags.EndOfBody | FrameFlags.CodecMask)) != 0)
+        {
+            return FrameReject.BadFlags;
+        }
+
+        var reject = FrameReject.BadPayload;
+        switch (type)
+        {
+            case FrameType.RequestHead or FrameType.ResponseHead:
+                reject = ReadHead(type, ref payload, ref parsed);
+                break;
+            case FrameType.Data:
+                reject = FrameReject.None;
+                break;
+            case FrameType.Credit when ControlPayloads.TryReadCredit(payload, out var credit):
+                parsed = parsed with { CreditBytes = credit };
+                reject = FrameReject.None;
+                break;
+            case FrameType.Reset when ControlPayloads.TryReadReset(payload, out var reason):
+                parsed = parsed with { ResetReason = reason };
+                reject = FrameReject.None;
+                break;
+            case FrameType.Heartbeat when ControlPayloads.TryReadHeartbeat(payload, out var streams):
+                parsed = parsed with { HeartbeatStreams = streams };
+                reject = FrameReject.None;
+                break;
+            case FrameType.UnsupportedVersion when FramePayloads.TryDecode<UnsupportedVersionDocument>(payload, out var answer):
+                parsed = parsed with { UnsupportedVersion = answer };
+                reject = FrameReject.None;
+                break;
+        }
+
+        if (reject != FrameReject.None)
+        {
+            return reject;
+        }
+
+        if (carriesBody)
+        {
+            reject = ReadBody(payload, codec, ref parsed);
+            if (reject != FrameReject.None)
+            {
+                return reject;
+            }
+        }
+
+        frame = parsed;
+        return FrameReject.None;
     }
 
-    /// <summary>The answer to a frame of a version this node does not speak.</summary>
-    public static byte[] UnsupportedVersion(Guid streamId, bool fromInitiator)
+    // Takes the head off the front of the payload, leaving the body section.
+    private static FrameReject ReadHead(FrameType type, ref ReadOnlyMemory<byte> payload, ref Frame frame)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(
-            new UnsupportedVersionDocument("unsupported_api_version", SupportedVersions), ProtocolJsonContext.Default.UnsupportedVersionDocument);
-        var frame = new byte[HeaderLength + json.Length];
-        WriteHeader(frame, FrameType.UnsupportedVersion, fromInitiator ? FrameFlags.FromInitiator : FrameFlags.None, streamId);
-        json.CopyTo(frame.AsSpan(HeaderLength));
-        return frame;
+        if (payload.Length < HeadLengthFieldLength)
+        {
+            return FrameReject.BadLength;
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(payload.Span);
+        if (length == 0 || length > MaxHeadLength || length > payload.Length - HeadLengthFieldLength)
+        {
+            return FrameReject.BadLength;
+        }
+
+        var head = payload.Slice(HeadLengthFieldLength, (int)length);
+        payload = payload[(HeadLengthFieldLength + (int)length)..];
+        if (type == FrameType.RequestHead)
+        {
+            if (!FramePayloads.TryDecode<RequestHead>(head, out var request))
+            {
+                return FrameReject.BadPayload;
+            }
+
+            frame = frame with { RequestHead = request, HeadBytes = head };
+            return FrameReject.None;
+        }
+
+        if (!FramePayloads.TryDecode<ResponseHead>(head, out var response))
+        {
+            return FrameReject.BadPayload;
+        }
+
+        frame = frame with { ResponseHead = response, HeadBytes = head };
+        return FrameReject.None;
     }
 
-    /// <summary>Writes a frame's fixed header into the start of <paramref name="destination"/>.</summary>
-    public static void WriteHeader(Span<byte> destination, FrameType type, FrameFlags flags, Guid streamId)
+    private static FrameReject ReadBody(ReadOnlyMemory<byte> section, BodyCodec codec, ref Frame frame)
     {
-        destination[0] = Version;
-        destination[1] = (byte)type;
-        destination[2] = (byte)flags;
-        streamId.TryWriteBytes(destination.Slice(3, 16), bigEndian: true, out _);
-    }
+        long total = 0;
+        if (frame.EndOfBody)
+        {
+            if (section.Length < TotalLength)
+            {
+                return FrameReject.BadLength;
+            }
 
-    public static byte[] Credit(Guid streamId, bool fromInitiator, int bytes)
-    {
-        var frame = new byte[HeaderLength + 4];
-        WriteHeader(frame, FrameType.Credit, fromInitiator ? FrameFlags.FromInitiator : FrameFlags.None, streamId);
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(HeaderLength), bytes);
-        return frame;
-    }
+            total = BinaryPrimitives.ReadInt64BigEndian(section.Span[^TotalLength..]);
+            section = section[..^TotalLength];
+            if (total < 0)
+            {
+                return FrameReject.BadLength;
+            }
+        }
 
-    public static byte[] Reset(Guid streamId, bool fromInitiator, ResetReason reason)
-    {
-        var frame = new byte[HeaderLength + 1];
-        WriteHeader(frame, FrameType.Reset, fromInitiator ? FrameFlags.FromInitiator : FrameFlags.None, streamId);
-        frame[HeaderLength] = (byte)reason;
-        return frame;
+        var decodedLength = section.Length;
+        if (codec != BodyCodec.None)
+        {
+            // A block says how long it decodes to, so the receiver can bound it before decoding.
+            if (section.Length <= BodyBlock.PrefixLength)
+            {
+                return FrameReject.BadLength;
+            }
+
+            var declared = BinaryPrimitives.ReadUInt32BigEndian(section.Span);
+            if (declared == 0 || declared > BodyBlock.MaxDecodedLength)
+            {
+                return FrameReject.BadLength;
+            }
+
+            decodedLength = (int)declared;
+            section = section[BodyBlock.PrefixLength..];
+        }
+
+        frame = frame with { Body = section, DecodedLength = decodedLength, DeclaredTotal = total };
+        return FrameReject.None;
     }
 }

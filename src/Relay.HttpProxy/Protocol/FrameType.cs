@@ -19,14 +19,13 @@ internal enum FrameType : byte
     Reset = 5,
 
     /// <summary>
-    /// The sender could not read a frame because of its version; the payload is JSON listing the
-    /// versions it speaks. Always written in version 1 framing, which every version reads.
+    /// The sender could not read a frame because of its version; the payload lists the versions it
+    /// speaks. Its place and payload layout are the same in every version, so any version reads it.
     /// </summary>
     UnsupportedVersion = 6,
 
     /// <summary>
-    /// From the caller's side, at intervals: the ids of every stream it still has open (16 bytes
-    /// each). Quiet streams stay open on both sides; one the caller's side no longer lists is
+    /// From the caller's side, at intervals: the ids of every stream it still has open. Quiet streams stay open on both sides; one the caller's side no longer lists is
     /// ended on the callee's side (the channel is ordered, so the list is never older than a head).
     /// </summary>
     Heartbeat = 7,

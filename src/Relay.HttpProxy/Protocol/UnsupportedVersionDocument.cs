@@ -2,6 +2,7 @@ namespace Relay.HttpProxy.Protocol;
 
 /// <summary>
 /// The payload of an <see cref="FrameType.UnsupportedVersion"/> frame, shaped like Parsec's HTTP API
-/// answer: <c>{"error":"unsupported_api_version","supportedVersions":[1]}</c>.
+/// answer: error <c>unsupported_api_version</c> and the versions the sender speaks
+/// (MessagePack layout: <see cref="UnsupportedVersionDocumentFormatter"/>).
 /// </summary>
 internal sealed record UnsupportedVersionDocument(string Error, int[] SupportedVersions);

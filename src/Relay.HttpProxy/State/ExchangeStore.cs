@@ -1,4 +1,6 @@
+using Relay.HttpProxy.Protocol;
 using Relay.Layer1.State;
+
 namespace Relay.HttpProxy.State;
 
 /// <summary>
@@ -13,6 +15,17 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     private const int Dispatched = 1;
     private const int Completed = 2;
+
+    private const int SchemaVersion = 2;
+
+    private const string Schema = """
+        CREATE TABLE exchange (
+            peer TEXT NOT NULL, id BLOB NOT NULL, state INTEGER NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL,
+            caller_key TEXT, scope TEXT, retry_head BLOB, retry_body BLOB, status INTEGER, head BLOB, body_stored INTEGER NOT NULL DEFAULT 0,
+            body_hash BLOB, created INTEGER NOT NULL, completed INTEGER,
+            PRIMARY KEY (peer, id));
+        CREATE INDEX exchange_scoped_key ON exchange (peer, scope, caller_key) WHERE caller_key IS NOT NULL;
+        """;
 
     private readonly GroupCommitDatabase _database;
 
@@ -30,47 +43,34 @@ internal sealed class ExchangeStore : IAsyncDisposable
         var bodies = Path.Combine(stateDirectory, "responses");
         OwnerOnlyFiles.CreateDirectory(stateDirectory);
         OwnerOnlyFiles.CreateDirectory(bodies);
-        var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), """
-            CREATE TABLE IF NOT EXISTS exchange (
-                peer TEXT NOT NULL, id BLOB NOT NULL, state INTEGER NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL,
-                caller_key TEXT, retry_frame BLOB, status INTEGER, head BLOB, body_stored INTEGER NOT NULL DEFAULT 0,
-                created INTEGER NOT NULL, completed INTEGER,
-                PRIMARY KEY (peer, id));
-            """);
+        var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), "");
         var store = new ExchangeStore(database, bodies);
         store.MigrateAsync().GetAwaiter().GetResult();
         return store;
     }
 
-    // Kept responses are looked up by caller scope and body hash since those columns came; rows kept
-    // before have no scope, so they are never found again (a repeat goes to the callee, which judges).
+    // Version 2 keeps heads as layer-2 frame version 2 MessagePack (it was JSON, and the whole head
+    // frame for repeats). No node ran version 1 in production, so its rows are discarded, not
+    // converted: a request with the callee at the upgrade is settled by its caller's deadline.
     private Task<int> MigrateAsync() =>
         _database.RunAsync(database =>
         {
-            var columns = new HashSet<string>(StringComparer.Ordinal);
-            using (var info = database.Command("PRAGMA table_info(exchange)"))
-            using (var reader = info.ExecuteReader())
+            using (var version = database.Command("PRAGMA user_version"))
             {
-                while (reader.Read())
+                if (Convert.ToInt64(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) >= SchemaVersion)
                 {
-                    columns.Add(reader.GetString(1));
+                    return 0;
                 }
             }
 
-            foreach (var (column, type) in new[] { ("scope", "TEXT"), ("body_hash", "BLOB") })
-            {
-                if (!columns.Contains(column))
-                {
-                    using var add = database.Command($"ALTER TABLE exchange ADD COLUMN {column} {type}");
-                    add.ExecuteNonQuery();
-                }
-            }
-
-            using var index = database.Command("""
+            using var recreate = database.Command($"""
                 DROP INDEX IF EXISTS exchange_key;
-                CREATE INDEX IF NOT EXISTS exchange_scoped_key ON exchange (peer, scope, caller_key) WHERE caller_key IS NOT NULL;
+                DROP INDEX IF EXISTS exchange_scoped_key;
+                DROP TABLE IF EXISTS exchange;
+                {Schema}
+                PRAGMA user_version = {SchemaVersion};
                 """);
-            return index.ExecuteNonQuery();
+            return recreate.ExecuteNonQuery();
         });
 
     public string BodyPath(string peer, Guid streamId) => Path.Combine(BodyDirectory, $"{peer}-{streamId:N}.body");
@@ -81,8 +81,8 @@ internal sealed class ExchangeStore : IAsyncDisposable
         {
             using var command = database.Command(
                 """
-                INSERT OR IGNORE INTO exchange (peer, id, state, method, target, caller_key, scope, retry_frame, created)
-                VALUES ($peer, $id, $state, $method, $target, $key, $scope, $retry, $created)
+                INSERT OR IGNORE INTO exchange (peer, id, state, method, target, caller_key, scope, retry_head, retry_body, created)
+                VALUES ($peer, $id, $state, $method, $target, $key, $scope, $retryHead, $retryBody, $created)
                 """,
                 ("$peer", exchange.Peer),
                 ("$id", exchange.StreamId.ToByteArray()),
@@ -91,25 +91,26 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 ("$target", exchange.Target),
                 ("$key", exchange.CallerKey),
                 ("$scope", exchange.Scope),
-                ("$retry", exchange.RetryFrame),
+                ("$retryHead", exchange.RetryHead),
+                ("$retryBody", exchange.RetryBody),
                 ("$created", now.ToUnixTimeMilliseconds()));
             return command.ExecuteNonQuery() == 1;
         });
 
     /// <summary>Records the outcome. Without a caller key the row goes; with one it stays, with the response and the request body's hash, for repeats.</summary>
-    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? headJson, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null) =>
+    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? head, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null) =>
         _database.RunAsync(database =>
         {
             using var command = callerKey is null
                 ? database.Command("DELETE FROM exchange WHERE peer = $peer AND id = $id", ("$peer", peer), ("$id", streamId.ToByteArray()))
                 : database.Command(
                     """
-                    UPDATE exchange SET state = $state, status = $status, head = $head, body_stored = $stored, completed = $now, body_hash = $hash, retry_frame = NULL
+                    UPDATE exchange SET state = $state, status = $status, head = $head, body_stored = $stored, completed = $now, body_hash = $hash, retry_head = NULL, retry_body = NULL
                     WHERE peer = $peer AND id = $id
                     """,
                     ("$state", Completed),
                     ("$status", status),
-                    ("$head", headJson),
+                    ("$head", head),
                     ("$stored", bodyStored ? 1 : 0),
                     ("$now", now.ToUnixTimeMilliseconds()),
                     ("$hash", bodyHash),
@@ -138,7 +139,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
                     reader.GetString(1),
                     reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                    reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4),
+                    !reader.IsDBNull(4) && FramePayloads.TryDecode<ResponseHead>((byte[])reader.GetValue(4), out var head) ? head : null,
                     reader.GetInt64(5) != 0,
                     reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6))
                 : null;
@@ -149,7 +150,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
         _database.RunAsync(database =>
         {
             using var command = database.Command(
-                "SELECT peer, id, method, target, caller_key, retry_frame, scope FROM exchange WHERE state = $state ORDER BY created", ("$state", Dispatched));
+                "SELECT peer, id, method, target, caller_key, retry_head, retry_body, scope FROM exchange WHERE state = $state ORDER BY created", ("$state", Dispatched));
             using var reader = command.ExecuteReader();
             var unfinished = new List<StoredExchange>();
             while (reader.Read())
@@ -160,9 +161,10 @@ internal sealed class ExchangeStore : IAsyncDisposable
                     reader.GetString(2),
                     reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5))
+                    reader.IsDBNull(5) ? null : (byte[])reader.GetValue(5),
+                    reader.IsDBNull(6) ? null : (byte[])reader.GetValue(6))
                 {
-                    Scope = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    Scope = reader.IsDBNull(7) ? null : reader.GetString(7),
                 });
             }
 

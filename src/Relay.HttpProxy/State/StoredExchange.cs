@@ -6,8 +6,9 @@ namespace Relay.HttpProxy.State;
 /// <param name="Method">The request method.</param>
 /// <param name="Target">The request target.</param>
 /// <param name="CallerKey">The caller's <c>Idempotency-Key</c>, or null.</param>
-/// <param name="RetryFrame">The whole request head frame when the request can be repeated after a crash (idempotent, body inline), else null.</param>
-internal sealed record StoredExchange(string Peer, Guid StreamId, string Method, string Target, string? CallerKey, byte[]? RetryFrame)
+/// <param name="RetryHead">The request head's MessagePack bytes when the request can be repeated after a crash (idempotent, body inline), else null.</param>
+/// <param name="RetryBody">With <paramref name="RetryHead"/>: the whole request body, decoded.</param>
+internal sealed record StoredExchange(string Peer, Guid StreamId, string Method, string Target, string? CallerKey, byte[]? RetryHead, byte[]? RetryBody)
 {
     /// <summary>With a caller key: whose it is (route and credentials fingerprint, see <c>IdempotencyScope</c>).</summary>
     public string? Scope { get; init; }

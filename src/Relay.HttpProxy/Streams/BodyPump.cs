@@ -35,7 +35,7 @@ internal static class BodyPump
         CancellationToken cancellationToken)
     {
         var chunkBytes = link.Options.ChunkBytes;
-        using var frame = new OutgoingFrame(BodyEncoder.MaxEncodedLength(chunkBytes) + Frame.HeaderLength + Frame.TotalLength);
+        using var frame = new OutgoingFrame(BodyBlock.MaxEncodedLength(chunkBytes) + Frame.HeaderLength + Frame.TotalLength);
         var total = alreadySent;
 
         // Chunks are queued in order without waiting for each to be committed; commits are awaited a few behind.
@@ -57,7 +57,7 @@ internal static class BodyPump
 
                     tee?.Append(take);
                     var last = result.IsCompleted && take.Length == buffer.Length;
-                    frame.Begin(FrameType.Data, fromInitiator, streamId);
+                    frame.BeginData(fromInitiator, streamId);
                     frame.AppendBody(take, encoder);
                     if (last)
                     {
@@ -87,6 +87,7 @@ internal static class BodyPump
     {
         var bytes = frame.BodyBytes;
         await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
+        var queued = link.Delivery.Queued();
         Task<SentMessage> durable;
         try
         {
@@ -98,21 +99,34 @@ internal static class BodyPump
             throw;
         }
 
-        commits.Enqueue(ReleaseBudgetWhenAcknowledgedAsync(link, durable, bytes));
+        commits.Enqueue(ReleaseBudgetWhenAcknowledgedAsync(link, durable, bytes, queued));
         while (commits.Count > CommitsInFlight)
         {
             await commits.Dequeue().ConfigureAwait(false);
         }
     }
 
-    private static async Task ReleaseBudgetWhenAcknowledgedAsync(PeerLink link, Task<SentMessage> durable, int bytes)
+    private static async Task ReleaseBudgetWhenAcknowledgedAsync(PeerLink link, Task<SentMessage> durable, int bytes, DeliveryRate.Mark queued)
     {
         var sent = await durable.ConfigureAwait(false);
+        ReleaseWhenAcknowledged(link, sent, bytes, queued);
+    }
+
+    // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged,
+    // and the acknowledgement is a sample of how fast the link delivers.
+    private static void ReleaseWhenAcknowledged(PeerLink link, SentMessage sent, int bytes, DeliveryRate.Mark queued)
+    {
         if (bytes > 0)
         {
-            // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged.
             _ = sent.Acknowledged.ContinueWith(
-                _ => link.BodyBudget.Release(bytes),
+                acknowledged =>
+                {
+                    link.BodyBudget.Release(bytes);
+                    if (acknowledged.IsCompletedSuccessfully)
+                    {
+                        link.Delivery.Acknowledged(queued, bytes);
+                    }
+                },
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
@@ -133,6 +147,7 @@ internal static class BodyPump
     {
         var bytes = frame.BodyBytes;
         await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
+        var queued = link.Delivery.Queued();
         SentMessage sent;
         try
         {
@@ -144,16 +159,7 @@ internal static class BodyPump
             throw;
         }
 
-        if (bytes > 0)
-        {
-            // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged.
-            _ = sent.Acknowledged.ContinueWith(
-                _ => link.BodyBudget.Release(bytes),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
+        ReleaseWhenAcknowledged(link, sent, bytes, queued);
         return sent;
     }
 }

@@ -24,8 +24,6 @@ internal sealed class InboundBody : Stream
     private Piece _current;
     private int _offset;
     private long _decoded;
-    private bool? _brotli;
-    private readonly ChunkDecoder _decoder = new();
     private bool _finished;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -56,32 +54,33 @@ internal sealed class InboundBody : Stream
     }
 
     /// <summary>Queues a chunk from a data or head frame; false when the sender overran its credit or sent after the end.</summary>
-    public bool TryAppend(Frame frame)
+    public bool TryAppend(BodyChunk chunk)
     {
         lock (_gate)
         {
-            if (_ended || _queuedBytes + _ungranted + frame.Body.Length > _window)
+            if (_ended || _queuedBytes + _ungranted + chunk.Credit > _window)
             {
                 return false;
             }
 
-            _queuedBytes += frame.Body.Length;
-            if (frame.EndOfBody)
+            _queuedBytes += chunk.Credit;
+            if (chunk.EndOfBody)
             {
                 _ended = true;
             }
         }
 
-        if (!frame.Body.IsEmpty)
+        if (!chunk.Encoded.IsEmpty)
         {
-            var copy = ArrayPool<byte>.Shared.Rent(frame.Body.Length);
-            frame.Body.Span.CopyTo(copy);
-            _pieces.Writer.TryWrite(new Piece(copy, frame.Body.Length, frame.IsBrotli, null, null));
+            // Kept encoded (the window bounds encoded bytes); decoded only when the reader reaches it.
+            var copy = ArrayPool<byte>.Shared.Rent(chunk.Encoded.Length);
+            chunk.Encoded.Span.CopyTo(copy);
+            _pieces.Writer.TryWrite(new Piece(copy, chunk.Encoded.Length, chunk.Codec, chunk.DecodedLength, chunk.Credit, null, null));
         }
 
-        if (frame.EndOfBody)
+        if (chunk.EndOfBody)
         {
-            _pieces.Writer.TryWrite(new Piece(null, 0, false, frame.DeclaredTotal, null));
+            _pieces.Writer.TryWrite(new Piece(null, 0, BodyCodec.None, 0, 0, chunk.DeclaredTotal, null));
             _pieces.Writer.TryComplete();
         }
 
@@ -101,7 +100,7 @@ internal sealed class InboundBody : Stream
             _ended = true;
         }
 
-        _pieces.Writer.TryWrite(new Piece(null, 0, false, null, failure));
+        _pieces.Writer.TryWrite(new Piece(null, 0, BodyCodec.None, 0, 0, null, failure));
         _pieces.Writer.TryComplete();
     }
 
@@ -121,14 +120,6 @@ internal sealed class InboundBody : Stream
 
             if (_current.Data is null)
             {
-                // Output the decoder still holds comes before the next piece (or the end).
-                var pending = _decoder.Drain(buffer.Span);
-                if (pending > 0)
-                {
-                    _decoded += pending;
-                    return pending;
-                }
-
                 if (!_pieces.Reader.TryRead(out _current))
                 {
                     _current = await _pieces.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -154,28 +145,39 @@ internal sealed class InboundBody : Stream
                     return 0;
                 }
 
-                _brotli ??= _current.Brotli;
-                if (_brotli != _current.Brotli)
+                if (_current.Codec != BodyCodec.None)
                 {
-                    throw new StreamResetException(ResetReason.ProtocolViolation, "The body switched encoding midway.");
+                    var encoded = _current;
+                    _current = default;
+                    _current = Decode(encoded);
                 }
             }
 
-            var source = _current.Data.AsSpan(_offset, _current.Length - _offset);
-            var written = _decoder.Decode(source, _current.Brotli, buffer.Span, out var consumed, out var drained);
-            _offset += consumed;
-            if (_offset == _current.Length && drained)
+            var written = Math.Min(buffer.Length, _current.Length - _offset);
+            _current.Data.AsSpan(_offset, written).CopyTo(buffer.Span);
+            _offset += written;
+            if (_offset == _current.Length)
             {
                 Consumed(_current);
                 _current = default;
             }
 
-            if (written > 0)
-            {
-                _decoded += written;
-                return written;
-            }
+            _decoded += written;
+            return written;
         }
+    }
+
+    // Each block decodes alone, into a buffer of the length its frame declared (bounded by the protocol).
+    private static Piece Decode(Piece piece)
+    {
+        var decoded = BodyBlock.TryDecodeRented(piece.Codec, piece.Data.AsSpan(0, piece.Length), piece.DecodedLength, out var bytes);
+        ArrayPool<byte>.Shared.Return(piece.Data!);
+        if (!decoded)
+        {
+            throw new StreamResetException(ResetReason.ProtocolViolation, $"A body block is not valid {piece.Codec}.");
+        }
+
+        return piece with { Data = bytes, Length = piece.DecodedLength, Codec = BodyCodec.None };
     }
 
     public override int Read(byte[] buffer, int offset, int count) =>
@@ -213,7 +215,6 @@ internal sealed class InboundBody : Stream
                 }
             }
 
-            _decoder.Dispose();
         }
 
         base.Dispose(disposing);
@@ -225,8 +226,8 @@ internal sealed class InboundBody : Stream
         int grant;
         lock (_gate)
         {
-            _queuedBytes -= piece.Length;
-            _ungranted += piece.Length;
+            _queuedBytes -= piece.Credit;
+            _ungranted += piece.Credit;
             if (_ungranted < _creditBatch || _ended)
             {
                 return;
@@ -239,5 +240,7 @@ internal sealed class InboundBody : Stream
         _grantCredit(grant);
     }
 
-    private readonly record struct Piece(byte[]? Data, int Length, bool Brotli, long? DeclaredTotal, StreamResetException? Failure);
+    /// <param name="Data">Pooled bytes; <paramref name="Length"/> of them are the piece.</param>
+    /// <param name="Credit">What the piece counted against the window, granted back once read.</param>
+    private readonly record struct Piece(byte[]? Data, int Length, BodyCodec Codec, int DecodedLength, int Credit, long? DeclaredTotal, StreamResetException? Failure);
 }

@@ -105,6 +105,31 @@ public sealed class RelayConfigurationTests : CliTestFolder
         Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Egress:AllowedTarget is not a known setting", StringComparison.Ordinal) && f.EndsWith("did you mean Relay:Egress:AllowedTargets?", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("Lz4, Brotli")]
+    [InlineData("7")]
+    public async Task CompressionThatIsNotACodec_RefusesStartUp_NamingTheKeyAndTheChoices(string value)
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Target\": \"http://127.0.0.1:9000/\" }", $"\"Target\": \"http://127.0.0.1:9000/\", \"Compression\": \"{value}\" }}", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        Assert.Contains(failure.Failures, f => f == $"Relay:Ingress:Routes:0:Compression '{value}' is not one of Auto, Lz4, Brotli, None (in {config}).");
+    }
+
+    [Theory]
+    [InlineData("lz4", HttpProxy.RouteCompression.Lz4)]
+    [InlineData("None", HttpProxy.RouteCompression.None)]
+    public async Task CompressionByName_IsTaken_InAnyCase(string value, HttpProxy.RouteCompression expected)
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Target\": \"http://127.0.0.1:9000/\" }", $"\"Target\": \"http://127.0.0.1:9000/\", \"Compression\": \"{value}\" }}", StringComparison.Ordinal));
+
+        Assert.Equal(expected, RelayConfiguration.Load(config).Ingress!.Routes[0].Compression);
+    }
+
     [Fact]
     public async Task UnknownKeyFromTheEnvironment_SaysItCameFromThere()
     {

@@ -1,5 +1,4 @@
 using System.IO.Abstractions;
-using System.Text.Json;
 using Relay.Host.Configuration;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
@@ -73,7 +72,7 @@ public sealed class ExpiredRequestTests : IAsyncLifetime, IDisposable
             Assert.True(Frame.TryParse(message.Payload, out var frame));
             if (frame.Type == FrameType.ResponseHead)
             {
-                answers[frame.StreamId] = JsonSerializer.Deserialize(frame.HeadJson.Span, ProtocolJsonContext.Default.ResponseHead)!;
+                answers[frame.StreamId] = frame.ResponseHead!;
             }
 
             await entry.MarkHandledAsync(message);
@@ -111,10 +110,9 @@ public sealed class ExpiredRequestTests : IAsyncLifetime, IDisposable
     private byte[] RequestHead(Guid streamId, string tag, DateTimeOffset expires)
     {
         var head = new RequestHead(
-            "GET", _callee.BaseUrl + "echo/" + tag, ["X-Tag", tag], null, false, 2000, false, "127.0.0.1", "relay.test", "http", expires.ToUnixTimeMilliseconds());
-        var json = JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead);
-        using var frame = new OutgoingFrame(json.Length + 64);
-        frame.Begin(FrameType.RequestHead, fromInitiator: true, streamId, json);
+            "GET", _callee.BaseUrl + "echo/" + tag, ["X-Tag", tag], null, false, 2000, BodyCodec.None, "127.0.0.1", "relay.test", "http", expires.ToUnixTimeMilliseconds());
+        using var frame = new OutgoingFrame();
+        frame.BeginRequest(streamId, head);
         frame.EndBody(0);
         return frame.Memory.ToArray();
     }

@@ -201,10 +201,10 @@ public sealed class HttpSemanticsTests : IAsyncLifetime, IDisposable
         };
         await using (var forger = Layer1Node.Open(options, forged, [realB]))
         {
-            var head = new RequestHead("POST", _callee.BaseUrl + "echo/forged", ["X-Tag", "forged"], 6, true, 10_000, false, "127.0.0.1", "x", "http");
+            var head = new RequestHead("POST", _callee.BaseUrl + "echo/forged", ["X-Tag", "forged"], 6, true, 10_000, BodyCodec.None, "127.0.0.1", "x", "http");
             using var frame = new OutgoingFrame();
-            using var encoder = new BodyEncoder(false);
-            frame.Begin(FrameType.RequestHead, fromInitiator: true, Guid.NewGuid(), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(head, ProtocolJsonContext.Default.RequestHead));
+            using var encoder = new BodyEncoder(BodyCodec.None);
+            frame.BeginRequest(Guid.NewGuid(), head);
             frame.AppendBody(new ReadOnlySequence<byte>("forged"u8.ToArray()), encoder);
             frame.EndBody(6);
             await forger.SendAsync("site-b", frame.Memory);

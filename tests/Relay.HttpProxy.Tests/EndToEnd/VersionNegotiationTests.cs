@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Abstractions;
 using System.Text.Json;
+using Relay.Host.Configuration;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Tests.Support;
-using Relay.Host.Configuration;
 using Relay.Layer1;
 using Relay.Layer1.Faults;
 using Relay.Layer1.Identity;
@@ -17,7 +17,7 @@ namespace Relay.HttpProxy.Tests.EndToEnd;
 /// </summary>
 public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
 {
-    private const byte FutureVersion = 2;
+    private const byte FutureVersion = 3;
 
     private static readonly FaultProfile Faulty = HostileFolder.Profile(72);
 
@@ -57,24 +57,22 @@ public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
         _folder.Dispose();
     }
 
-    [Fact]
-    public async Task FrameOfAVersionTheNodeDoesNotSpeak_IsAnsweredWithTheVersionsItDoes()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(FutureVersion)]
+    public async Task FrameOfAVersionTheNodeDoesNotSpeak_IsAnsweredWithTheVersionsItDoes(byte version)
     {
         var future = OpenFutureNode(outbox: _relay.OptionsB.Exchange.Inbox, inbox: _relay.OptionsA.Exchange.Inbox);
         var streamId = Guid.NewGuid();
-        var futureFrame = new byte[64];
-        Frame.WriteHeader(futureFrame, FrameType.RequestHead, FrameFlags.FromInitiator, streamId);
-        futureFrame[0] = FutureVersion;
-        await future.SendAsync("site-b", futureFrame);
+        await future.SendAsync("site-b", version == 1 ? VersionOneRequestHead(streamId) : FutureFrame(streamId));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var frame = await ReceiveSkippingHeartbeatsAsync(future, "site-b", timeout.Token);
         Assert.Equal(FrameType.UnsupportedVersion, frame.Type);
         Assert.Equal(streamId, frame.StreamId);
         Assert.False(frame.FromInitiator);
-        using var json = JsonDocument.Parse(frame.HeadJson);
-        Assert.Equal("unsupported_api_version", json.RootElement.GetProperty("error").GetString());
-        Assert.Equal([1], json.RootElement.GetProperty("supportedVersions").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal("unsupported_api_version", frame.UnsupportedVersion!.Error);
+        Assert.Equal([2], frame.UnsupportedVersion.SupportedVersions);
         Assert.Equal(1, _relay.NodeB.GetStatus().Peers.Single(p => p.Peer == "site-c").UnsupportedVersionFrames);
     }
 
@@ -86,12 +84,33 @@ public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
         using var response = await _relay.Client.GetAsync("/future/echo/x");
 
         await Problem.AssertAsync(response, 502, "unsupported-version");
-        Assert.Contains("speaks 2", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal([2], _relay.NodeA.GetStatus().Peers.Single(p => p.Peer == "site-c").PeerSupportedVersions);
+        Assert.Contains("speaks 3", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal([3], _relay.NodeA.GetStatus().Peers.Single(p => p.Peer == "site-c").PeerSupportedVersions);
         await answering;
     }
 
-    // What a node speaking only version 2 does with site-a's version-1 request head.
+    // A version-1 request head as version 1 wrote it: 4-byte JSON length, JSON, then the end-of-body total.
+    private byte[] VersionOneRequestHead(Guid streamId)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(new { method = "GET", target = _callee.BaseUrl + "echo/v1", headers = Array.Empty<string>(), hasBody = false });
+        var frame = new byte[Frame.HeaderLength + 4 + json.Length + 8];
+        FrameWriter.WriteHeader(frame, FrameType.RequestHead, FrameFlags.FromInitiator | FrameFlags.EndOfBody, streamId);
+        frame[0] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(Frame.HeaderLength), json.Length);
+        json.CopyTo(frame.AsSpan(Frame.HeaderLength + 4));
+        return frame;
+    }
+
+    private static byte[] FutureFrame(Guid streamId)
+    {
+        var frame = new byte[64];
+        FrameWriter.WriteHeader(frame, FrameType.RequestHead, FrameFlags.FromInitiator, streamId);
+        frame[0] = FutureVersion;
+        return frame;
+    }
+
+    // What a node speaking only a later version does with site-a's request head: answers with type 6,
+    // in its own version byte, with the payload every version reads.
     private static async Task AnswerTheHeadAsUnsupportedAsync(Layer1Node future)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -102,12 +121,13 @@ public sealed class VersionNegotiationTests : IAsyncLifetime, IDisposable
             request = await future.ReceiveAsync("site-a", timeout.Token);
         }
 
-        Assert.True(Frame.TryPeek(request.Payload.Span, out var version, out var streamId, out var fromInitiator));
+        Assert.True(Frame.TryPeek(request.Payload.Span, out var version, out _, out var streamId, out var fromInitiator));
         Assert.Equal(Frame.Version, version);
-        var json = JsonSerializer.SerializeToUtf8Bytes(new UnsupportedVersionDocument("unsupported_api_version", [FutureVersion]), ProtocolJsonContext.Default.UnsupportedVersionDocument);
-        var answer = new byte[Frame.HeaderLength + json.Length];
-        Frame.WriteHeader(answer, FrameType.UnsupportedVersion, fromInitiator ? FrameFlags.None : FrameFlags.FromInitiator, streamId);
-        json.CopyTo(answer.AsSpan(Frame.HeaderLength));
+        var document = FramePayloads.ToBytes(new UnsupportedVersionDocument("unsupported_api_version", [FutureVersion]));
+        var answer = new byte[Frame.HeaderLength + document.Length];
+        FrameWriter.WriteHeader(answer, FrameType.UnsupportedVersion, fromInitiator ? FrameFlags.None : FrameFlags.FromInitiator, streamId);
+        answer[0] = FutureVersion;
+        document.CopyTo(answer.AsSpan(Frame.HeaderLength));
         await future.SendAsync("site-a", answer);
         await future.MarkHandledAsync(request);
     }

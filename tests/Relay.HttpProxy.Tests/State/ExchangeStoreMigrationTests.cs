@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
 using Relay.HttpProxy.Tests.Support;
 
@@ -11,7 +12,7 @@ public sealed class ExchangeStoreMigrationTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public async Task DatabaseWithoutScopes_IsMigrated_AndItsUnscopedResponsesAreNeverReplayed()
+    public async Task DatabaseOfTheJsonHeadFormat_IsReplaced_AndItsRowsAreNeverReplayed()
     {
         var path = Path.Combine(_folder.Path, ExchangeStore.FileName);
         await using (var old = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -36,13 +37,15 @@ public sealed class ExchangeStoreMigrationTests : IDisposable
         Assert.Null(await store.FindResponseAsync("site-a", "any-scope", "\"k\""));
         var id = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
-        Assert.True(await store.InsertAsync(new StoredExchange("site-a", id, "POST", "http://callee/x", "\"k\"", null) { Scope = "scope-1" }, now));
-        await store.CompleteAsync("site-a", id, "\"k\"", 201, [1], bodyStored: true, now, bodyHash: [9, 9]);
+        Assert.True(await store.InsertAsync(new StoredExchange("site-a", id, "POST", "http://callee/x", "\"k\"", null, null) { Scope = "scope-1" }, now));
+        await store.CompleteAsync("site-a", id, "\"k\"", 201, FramePayloads.ToBytes(new ResponseHead(201, ["ETag", "\"v1\""], 0)), bodyStored: true, now, bodyHash: [9, 9]);
 
         var kept = await store.FindResponseAsync("site-a", "scope-1", "\"k\"");
         Assert.NotNull(kept);
         Assert.Equal(id, kept.StreamId);
         Assert.Equal(new byte[] { 9, 9 }, kept.RequestBodyHash);
+        Assert.Equal(201, kept.Head!.Status);
+        Assert.Equal(["ETag", "\"v1\""], kept.Head.Headers);
         Assert.Null(await store.FindResponseAsync("site-a", "scope-2", "\"k\""));
     }
 

@@ -9,33 +9,53 @@ public sealed class InboundBodyTests
     private static readonly Guid StreamId = Guid.NewGuid();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ChunksReadBackInOrder_AndTheEndChecksTheLength(bool compress)
+    [InlineData(nameof(BodyCodec.None))]
+    [InlineData(nameof(BodyCodec.Lz4))]
+    [InlineData(nameof(BodyCodec.Brotli))]
+    public async Task ChunksReadBackInOrder_AndTheEndChecksTheLength(string codecName)
     {
+        var codec = Enum.Parse<BodyCodec>(codecName);
         var data = new byte[307_200];
         for (var i = 0; i < data.Length; i++)
         {
-            data[i] = compress ? (byte)('a' + (i % 7)) : (byte)Random.Shared.Next();
+            data[i] = (byte)('a' + (i % 7));
         }
 
-        var granted = 0;
-        using var body = new InboundBody(8 * 1024 * 1024, bytes => Interlocked.Add(ref granted, bytes));
-        using var encoder = new BodyEncoder(compress);
-        Assert.True(body.TryAppend(Parse(DataFrame(encoder, data.AsMemory(0, 262_144), end: null))));
-        Assert.True(body.TryAppend(Parse(DataFrame(encoder, data.AsMemory(262_144), end: data.Length))));
+        using var body = new InboundBody(8 * 1024 * 1024, _ => { });
+        using var encoder = new BodyEncoder(codec);
+        var first = Parse(DataFrame(encoder, data.AsMemory(0, 262_144), end: null));
+        var second = Parse(DataFrame(encoder, data.AsMemory(262_144), end: data.Length));
+        Assert.Equal(codec, first.Codec);
+        Assert.Equal(codec, second.Codec);
+        Assert.True(body.TryAppend(BodyChunk.Of(first)));
+        Assert.True(body.TryAppend(BodyChunk.Of(second)));
         var read = new MemoryStream();
         await body.CopyToAsync(read);
         Assert.Equal(data, read.ToArray());
-        Assert.Equal(compress, encoder.IsBrotli);
+    }
+
+    [Fact]
+    public async Task CorruptBlock_FailsTheReaderAsAProtocolViolation()
+    {
+        using var body = new InboundBody(1024 * 1024, _ => { });
+        using var encoder = new BodyEncoder(BodyCodec.Lz4);
+        var bytes = DataFrame(encoder, new byte[10_000], end: 10_000);
+        var frame = Parse(bytes);
+        Assert.Equal(BodyCodec.Lz4, frame.Codec);
+
+        // A block that decodes to fewer bytes than its frame declared.
+        Assert.True(body.TryAppend(BodyChunk.Of(frame) with { DecodedLength = frame.DecodedLength + 1 }));
+
+        var failure = await Assert.ThrowsAsync<StreamResetException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Equal(ResetReason.ProtocolViolation, failure.Reason);
     }
 
     [Fact]
     public async Task MissingBytesBeforeTheEnd_FailTheReader()
     {
         using var body = new InboundBody(1024 * 1024, _ => { });
-        using var encoder = new BodyEncoder(false);
-        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[100], end: 200))));
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[100], end: 200)))));
         await Assert.ThrowsAsync<StreamResetException>(() => body.CopyToAsync(Stream.Null));
     }
 
@@ -43,8 +63,8 @@ public sealed class InboundBodyTests
     public async Task Reset_FailsTheReaderAfterWhatCameBefore()
     {
         using var body = new InboundBody(1024 * 1024, _ => { });
-        using var encoder = new BodyEncoder(false);
-        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[100], end: null))));
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[100], end: null)))));
         body.Fail(new StreamResetException(ResetReason.SourceFailed, "gone"));
         var buffer = new byte[1000];
         Assert.Equal(100, await body.ReadAsync(buffer));
@@ -56,9 +76,9 @@ public sealed class InboundBodyTests
     public void MoreThanTheWindow_IsRefused()
     {
         using var body = new InboundBody(1000, _ => { });
-        using var encoder = new BodyEncoder(false);
-        Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[600], end: null))));
-        Assert.False(body.TryAppend(Parse(DataFrame(encoder, new byte[600], end: null))));
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[600], end: null)))));
+        Assert.False(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[600], end: null)))));
     }
 
     [Fact]
@@ -66,10 +86,10 @@ public sealed class InboundBodyTests
     {
         var grants = new List<int>();
         using var body = new InboundBody(4000, grants.Add);
-        using var encoder = new BodyEncoder(false);
+        using var encoder = new BodyEncoder(BodyCodec.None);
         for (var i = 0; i < 4; i++)
         {
-            Assert.True(body.TryAppend(Parse(DataFrame(encoder, new byte[500], end: null))));
+            Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[500], end: null)))));
         }
 
         var buffer = new byte[500];
@@ -85,7 +105,7 @@ public sealed class InboundBodyTests
     private static byte[] DataFrame(BodyEncoder encoder, ReadOnlyMemory<byte> data, long? end)
     {
         using var frame = new OutgoingFrame();
-        frame.Begin(FrameType.Data, fromInitiator: true, StreamId);
+        frame.BeginData(fromInitiator: true, StreamId);
         frame.AppendBody(new ReadOnlySequence<byte>(data), encoder);
         if (end is { } total)
         {

@@ -75,7 +75,7 @@ internal sealed class RelayPair : IAsyncDisposable
         var a = NodeOptions(folder, "site-a", "site-b");
         a.Ingress = new IngressOptions { Urls = "http://127.0.0.1:0", Deadline = TimeSpan.FromSeconds(60) };
         a.Ingress.Routes.Add(new IngressRouteOptions { PathPrefix = "/svc/", Peer = "site-b", Target = calleeBaseUrl });
-        a.Ingress.Routes.Add(new IngressRouteOptions { PathPrefix = "/raw/", Peer = "site-b", Target = calleeBaseUrl, Compression = false });
+        a.Ingress.Routes.Add(new IngressRouteOptions { PathPrefix = "/raw/", Peer = "site-b", Target = calleeBaseUrl, Compression = RouteCompression.None });
         a.Ingress.Routes.Add(new IngressRouteOptions { PathPrefix = "/blocked/", Peer = "site-b", Target = "http://127.0.0.1:9/" });
         var b = NodeOptions(folder, "site-b", "site-a");
         b.Egress = new EgressOptions();
