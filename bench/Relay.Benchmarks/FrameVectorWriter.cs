@@ -22,9 +22,9 @@ internal static class FrameVectorWriter
         var vectors = new (string Name, string Describes, byte[] Frame)[]
         {
             ("request-head", "request head (type 1) from the caller's side, end of body, total 0: `GET http://127.0.0.1:9000/invoices?year=2026`, headers `Accept: application/json`, `X-Tag: v`, no content length, no body, deadline 30000 ms, response codec 2 (Brotli), caller `10.0.0.7`, host `relay-a:8080`, scheme `http`, expires at 1767225600000, route `/svc/`",
-                Build(f => f.BeginRequest(StreamId, new RequestHead("GET", "http://127.0.0.1:9000/invoices?year=2026", ["Accept", "application/json", "X-Tag", "v"], null, false, 30_000, BodyCodec.Brotli, "10.0.0.7", "relay-a:8080", "http", 1_767_225_600_000, "/svc/")), [], BodyCodec.None, 0)),
+                Build(f => f.BeginRequest(StreamId, new RequestHead("GET", "http://127.0.0.1:9000/invoices?year=2026", HeaderList.FromNamesAndValues(["Accept", "application/json", "X-Tag", "v"]), null, false, 30_000, BodyCodec.Brotli, "10.0.0.7", "relay-a:8080", "http", 1_767_225_600_000, "/svc/")), [], BodyCodec.None, 0)),
             ("response-head", $"response head (type 2) from the callee's side, end of body: status 200, headers `Content-Type: application/json`, content length {json.Length}, the whole body inline and raw: `{{\"hello\":\"relay\"}}`, total {json.Length}",
-                Build(f => f.BeginResponse(StreamId, new ResponseHead(200, ["Content-Type", "application/json"], json.Length)), json, BodyCodec.None, json.Length)),
+                Build(f => f.BeginResponse(StreamId, new ResponseHead(200, HeaderList.FromNamesAndValues(["Content-Type", "application/json"]), json.Length)), json, BodyCodec.None, json.Length)),
             ("data-raw", "data (type 3) from the caller's side, raw: the 17 bytes `{\"hello\":\"relay\"}`, body continues",
                 Build(f => f.BeginData(true, StreamId), json, BodyCodec.None, null)),
             ("data-lz4", $"data (type 3) from the callee's side, LZ4 (codec 1): decodes to the {repeated.Length} bytes of `{{\"id\":N,\"status\":\"paid\",\"currency\":\"EUR\"}},` for N = 0…63, body continues",

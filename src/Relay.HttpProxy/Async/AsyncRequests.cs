@@ -185,10 +185,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
         }
 
         response.StatusCode = head.Status;
-        for (var i = 0; i + 1 < head.Headers.Length; i += 2)
-        {
-            response.Headers.Append(head.Headers[i], head.Headers[i + 1]);
-        }
+        head.Headers.AppendTo(response.Headers);
 
         if (head.ContentLength is { } length && head.Status is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
         {
@@ -355,13 +352,8 @@ internal sealed class AsyncRequests : IAsyncDisposable
             status = head.Status;
             content = new StreamContent(new StoredBodyReader(_store.BodyPath(request.Id), request.DeclaredLength));
             content.Headers.ContentLength = head.ContentLength;
-            for (var i = 0; i + 1 < head.Headers.Length; i += 2)
-            {
-                if (!message.Headers.TryAddWithoutValidation(head.Headers[i], head.Headers[i + 1]))
-                {
-                    content.Headers.TryAddWithoutValidation(head.Headers[i], head.Headers[i + 1]);
-                }
-            }
+            message.Content = content;
+            head.Headers.AddTo(message);
         }
         else
         {

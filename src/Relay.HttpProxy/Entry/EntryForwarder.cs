@@ -396,10 +396,7 @@ internal sealed class EntryForwarder
     {
         var response = context.Response;
         response.StatusCode = head.Status;
-        for (var i = 0; i + 1 < head.Headers.Length; i += 2)
-        {
-            response.Headers.Append(head.Headers[i], head.Headers[i + 1]);
-        }
+        head.Headers.AppendTo(response.Headers);
 
         if (head.ContentLength is { } length && head.Status is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
         {

@@ -89,7 +89,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
 
         // Requests with the same key run one after another, in channel order, so a repeat sees the first's response.
-        var callerKey = FindHeader(head.Headers, "Idempotency-Key");
+        var callerKey = head.Headers.FirstValue("Idempotency-Key");
         var scope = callerKey is null ? null : IdempotencyScope.Of(head);
         Task? previous = null;
         TaskCompletionSource? done = null;
@@ -134,7 +134,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
             HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
             _metrics.OutcomeUnknown(stored.Peer);
-            await SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [RelayProblem.OutcomeHeader, "unknown"]).ConfigureAwait(false);
+            await SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [new(RelayProblem.OutcomeHeader, "unknown")]).ConfigureAwait(false);
 
             // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.
             await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow()).ConfigureAwait(false);
@@ -149,23 +149,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static string? FindHeader(string[] headers, string name)
-    {
-        for (var i = 0; i + 1 < headers.Length; i += 2)
-        {
-            if (string.Equals(headers[i], name, StringComparison.OrdinalIgnoreCase))
-            {
-                return headers[i + 1];
-            }
-        }
-
-        return null;
-    }
-
-    private static byte[] ProblemFrame(Guid streamId, ProblemDetails problem, string[] extraHeaders)
+    private static byte[] ProblemFrame(Guid streamId, ProblemDetails problem, HeaderList extraHeaders)
     {
         var body = RelayProblem.Serialize(problem);
-        var head = new ResponseHead(problem.Status ?? 500, [HeaderNames.ContentType, RelayProblem.ContentType, .. extraHeaders], body.Length);
+        var head = new ResponseHead(problem.Status ?? 500, [new(HeaderNames.ContentType, RelayProblem.ContentType), .. extraHeaders], body.Length);
         using var frame = new OutgoingFrame(body.Length + 512);
         using var encoder = new BodyEncoder(BodyCodec.None);
         frame.BeginResponse(streamId, head);
@@ -174,7 +161,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         return frame.Memory.ToArray();
     }
 
-    private static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, string[] extraHeaders) =>
+    private static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, HeaderList extraHeaders) =>
         await link.SendAsync(ProblemFrame(streamId, problem, extraHeaders), CancellationToken.None).ConfigureAwait(false);
 
     private void Track(Task task)
@@ -199,7 +186,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 && _time.GetUtcNow().ToUnixTimeMilliseconds() > expires + (long)_options.ClockSkewAllowance.TotalMilliseconds)
             {
                 HttpProxyLog.ExpiredNotCalled(_logger, exchange.StreamId, head.Method, head.Target);
-                await SendProblemAsync(link, exchange.StreamId, RelayProblem.DeadlineExceeded(TimeSpan.FromMilliseconds(head.DeadlineMilliseconds)), ["Relay-Outcome", "not-sent"]).ConfigureAwait(false);
+                await SendProblemAsync(link, exchange.StreamId, RelayProblem.DeadlineExceeded(TimeSpan.FromMilliseconds(head.DeadlineMilliseconds)), [new(RelayProblem.OutcomeHeader, "not-sent")]).ConfigureAwait(false);
                 link.MarkHandled(message);
                 return;
             }
@@ -434,12 +421,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             request.Content = content;
         }
 
-        var headers = head.Headers;
         string? forwardedFor = null;
         string? forwarded = null;
-        for (var i = 0; i + 1 < headers.Length; i += 2)
+        foreach (var (name, value) in head.Headers)
         {
-            var (name, value) = (headers[i], headers[i + 1]);
             // Host and scheme are set from the head below, never appended to what came (a trusted proxy's view is already in the head).
             if (string.Equals(name, HeaderNames.Expect, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(name, "X-Forwarded-Host", StringComparison.OrdinalIgnoreCase)
@@ -461,10 +446,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 continue;
             }
 
-            if (!request.Headers.TryAddWithoutValidation(name, value))
-            {
-                request.Content?.Headers.TryAddWithoutValidation(name, value);
-            }
+            HeaderList.AddField(request, name, value);
         }
 
         // RFC 7239 and the de facto X-Forwarded-* set: who called, and how.
@@ -519,7 +501,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             return;
         }
 
-        var replayed = stored with { Headers = [.. stored.Headers, "Relay-Replayed", "true"] };
+        var replayed = stored with { Headers = stored.Headers.With("Relay-Replayed", "true") };
         HttpProxyLog.AnsweredFromStore(_logger, exchange.StreamId, callerKey);
         _metrics.ReplayedFromStore(link.Peer);
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, useAsync: true);

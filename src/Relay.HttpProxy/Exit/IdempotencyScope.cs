@@ -17,13 +17,12 @@ internal static class IdempotencyScope
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Add(hash, "route");
         Add(hash, head.Route ?? "");
-        for (var i = 0; i + 1 < head.Headers.Length; i += 2)
+        foreach (var (name, value) in head.Headers)
         {
-            var name = head.Headers[i];
             if (string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase))
             {
                 Add(hash, name.ToUpperInvariant());
-                Add(hash, head.Headers[i + 1]);
+                Add(hash, value);
             }
         }
 

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using Relay.HttpProxy.Protocol;
 
 namespace Relay.HttpProxy.Http;
 
@@ -48,11 +50,11 @@ internal static class HeaderRules
         || string.Equals(name, HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
         || (connectionListed?.Contains(name) ?? false);
 
-    /// <summary>Flattens headers into name, value, name, value… without the excluded ones and <paramref name="alsoExclude"/>.</summary>
-    public static string[] Flatten(IEnumerable<KeyValuePair<string, StringValues>> headers, StringValues connection, params string[] alsoExclude)
+    /// <summary>The header fields one per value, without the excluded ones and <paramref name="alsoExclude"/>.</summary>
+    public static HeaderList Flatten(IEnumerable<KeyValuePair<string, StringValues>> headers, StringValues connection, params string[] alsoExclude)
     {
         var listed = ConnectionListed(connection);
-        var flat = new List<string>();
+        var flat = new List<HeaderField>();
         foreach (var (name, values) in headers)
         {
             if (IsExcluded(name, listed) || alsoExclude.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -62,12 +64,11 @@ internal static class HeaderRules
 
             foreach (var value in values)
             {
-                flat.Add(name);
-                flat.Add(value ?? "");
+                flat.Add(new HeaderField(name, value ?? ""));
             }
         }
 
-        return [.. flat];
+        return HeaderList.Create(CollectionsMarshal.AsSpan(flat));
     }
 
     /// <summary>False when the body is already compressed, so compressing it again would only cost time.</summary>

@@ -46,7 +46,7 @@ internal static class PayloadFields
         reader.TryReadNil() ? null : reader.ReadInt64();
 
     /// <summary>Header names and values, alternating: an array of strings with an even count.</summary>
-    public static string[] ReadHeaders(ref MessagePackReader reader)
+    public static HeaderList ReadHeaders(ref MessagePackReader reader)
     {
         var count = ReadBoundedArrayHeader(ref reader);
         if (count % 2 != 0)
@@ -60,13 +60,13 @@ internal static class PayloadFields
             headers[i] = ReadString(ref reader, "headers");
         }
 
-        return headers;
+        return HeaderList.FromNamesAndValues(headers);
     }
 
-    public static void WriteHeaders(ref MessagePackWriter writer, string[] headers)
+    public static void WriteHeaders(ref MessagePackWriter writer, HeaderList headers)
     {
-        writer.WriteArrayHeader(headers.Length);
-        foreach (var value in headers)
+        writer.WriteArrayHeader(headers.NamesAndValues.Length);
+        foreach (var value in headers.NamesAndValues)
         {
             writer.Write(value);
         }

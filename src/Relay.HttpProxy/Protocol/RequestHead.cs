@@ -3,7 +3,7 @@ namespace Relay.HttpProxy.Protocol;
 /// <summary>The head of a relayed request, as the entry node saw it (MessagePack layout: <see cref="RequestHeadFormatter"/>).</summary>
 /// <param name="Method">The HTTP method.</param>
 /// <param name="Target">The absolute URL to call on the exit side (route target plus the rest of the path and the query).</param>
-/// <param name="Headers">Header names and values, alternating, hop-by-hop headers already removed.</param>
+/// <param name="Headers">The header fields, hop-by-hop headers already removed.</param>
 /// <param name="ContentLength">The declared body length, or null when the body is chunked or absent.</param>
 /// <param name="HasBody">Whether a body follows (or is inline).</param>
 /// <param name="DeadlineMilliseconds">How long the caller will wait, from the moment the entry node sent this head.</param>
@@ -19,7 +19,7 @@ namespace Relay.HttpProxy.Protocol;
 internal sealed record RequestHead(
     string Method,
     string Target,
-    string[] Headers,
+    HeaderList Headers,
     long? ContentLength,
     bool HasBody,
     long DeadlineMilliseconds,

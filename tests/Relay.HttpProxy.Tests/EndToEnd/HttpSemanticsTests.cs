@@ -201,7 +201,7 @@ public sealed class HttpSemanticsTests : IAsyncLifetime, IDisposable
         };
         await using (var forger = Layer1Node.Open(options, forged, [realB]))
         {
-            var head = new RequestHead("POST", _callee.BaseUrl + "echo/forged", ["X-Tag", "forged"], 6, true, 10_000, BodyCodec.None, "127.0.0.1", "x", "http");
+            var head = new RequestHead("POST", _callee.BaseUrl + "echo/forged", HeaderList.FromNamesAndValues(["X-Tag", "forged"]), 6, true, 10_000, BodyCodec.None, "127.0.0.1", "x", "http");
             using var frame = new OutgoingFrame();
             using var encoder = new BodyEncoder(BodyCodec.None);
             frame.BeginRequest(Guid.NewGuid(), head);

@@ -16,8 +16,8 @@ public sealed class FramePropertyTests
 
     private static readonly byte[][] ValidFrames =
     [
-        FrameSamples.Build(f => f.BeginRequest(StreamId, new RequestHead("GET", "http://callee/x", ["Accept", "*/*"], null, false, 1000, BodyCodec.Lz4, "127.0.0.1", "relay", "http", 5, "/svc/")), [], BodyCodec.None, 0),
-        FrameSamples.Build(f => f.BeginResponse(StreamId, new ResponseHead(200, ["Content-Type", "text/plain"], 3)), [1, 2, 3], BodyCodec.None, 3),
+        FrameSamples.Build(f => f.BeginRequest(StreamId, new RequestHead("GET", "http://callee/x", HeaderList.FromNamesAndValues(["Accept", "*/*"]), null, false, 1000, BodyCodec.Lz4, "127.0.0.1", "relay", "http", 5, "/svc/")), [], BodyCodec.None, 0),
+        FrameSamples.Build(f => f.BeginResponse(StreamId, new ResponseHead(200, HeaderList.FromNamesAndValues(["Content-Type", "text/plain"]), 3)), [1, 2, 3], BodyCodec.None, 3),
         FrameSamples.Build(f => f.BeginData(true, StreamId), FrameSamples.Compressible(600), BodyCodec.Lz4, null),
         FrameSamples.Build(f => f.BeginData(false, StreamId), FrameSamples.Compressible(600), BodyCodec.Brotli, 600),
         FrameSamples.Build(f => f.BeginData(false, StreamId), [9, 8, 7, 6], BodyCodec.None, 4),

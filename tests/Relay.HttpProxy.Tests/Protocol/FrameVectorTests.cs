@@ -19,7 +19,7 @@ public sealed class FrameVectorTests
         Assert.Equal(0, frame.DeclaredTotal);
         Assert.True(frame.Body.IsEmpty);
         FrameSamples.AssertSame(
-            new RequestHead("GET", "http://127.0.0.1:9000/invoices?year=2026", ["Accept", "application/json", "X-Tag", "v"], null, false, 30_000, BodyCodec.Brotli, "10.0.0.7", "relay-a:8080", "http", 1_767_225_600_000, "/svc/"),
+            new RequestHead("GET", "http://127.0.0.1:9000/invoices?year=2026", HeaderList.FromNamesAndValues(["Accept", "application/json", "X-Tag", "v"]), null, false, 30_000, BodyCodec.Brotli, "10.0.0.7", "relay-a:8080", "http", 1_767_225_600_000, "/svc/"),
             frame.RequestHead);
     }
 
@@ -27,7 +27,7 @@ public sealed class FrameVectorTests
     public void ResponseHead()
     {
         var frame = Read("response-head", FrameType.ResponseHead, fromInitiator: false);
-        FrameSamples.AssertSame(new ResponseHead(200, ["Content-Type", "application/json"], Hello.Length), frame.ResponseHead);
+        FrameSamples.AssertSame(new ResponseHead(200, HeaderList.FromNamesAndValues(["Content-Type", "application/json"]), Hello.Length), frame.ResponseHead);
         Assert.Equal(BodyCodec.None, frame.Codec);
         Assert.Equal(Hello, frame.Body.ToArray());
         Assert.True(frame.EndOfBody);

@@ -38,14 +38,14 @@ public sealed class ExchangeStoreMigrationTests : IDisposable
         var id = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
         Assert.True(await store.InsertAsync(new StoredExchange("site-a", id, "POST", "http://callee/x", "\"k\"", null, null) { Scope = "scope-1" }, now));
-        await store.CompleteAsync("site-a", id, "\"k\"", 201, FramePayloads.ToBytes(new ResponseHead(201, ["ETag", "\"v1\""], 0)), bodyStored: true, now, bodyHash: [9, 9]);
+        await store.CompleteAsync("site-a", id, "\"k\"", 201, FramePayloads.ToBytes(new ResponseHead(201, HeaderList.FromNamesAndValues(["ETag", "\"v1\""]), 0)), bodyStored: true, now, bodyHash: [9, 9]);
 
         var kept = await store.FindResponseAsync("site-a", "scope-1", "\"k\"");
         Assert.NotNull(kept);
         Assert.Equal(id, kept.StreamId);
         Assert.Equal(new byte[] { 9, 9 }, kept.RequestBodyHash);
         Assert.Equal(201, kept.Head!.Status);
-        Assert.Equal(["ETag", "\"v1\""], kept.Head.Headers);
+        Assert.Equal(HeaderList.FromNamesAndValues(["ETag", "\"v1\""]), kept.Head.Headers);
         Assert.Null(await store.FindResponseAsync("site-a", "scope-2", "\"k\""));
     }
 
