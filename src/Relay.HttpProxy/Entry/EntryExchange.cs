@@ -39,6 +39,31 @@ internal sealed class EntryExchange : IDisposable
     /// <summary>Why the exchange ended early, or null.</summary>
     public StreamResetException? Failure { get; private set; }
 
+    /// <summary>
+    /// Waits for the response head. The deadline is for the answer: it starts once the whole request
+    /// has gone (or the answer came first). Every way the wait can end becomes an outcome here.
+    /// </summary>
+    public async Task<ResponseWait> WaitForResponseAsync(Task upload, TimeSpan deadline, TimeProvider time, CancellationToken callerGone)
+    {
+        try
+        {
+            await Task.WhenAny(Response, upload).WaitAsync(callerGone).ConfigureAwait(false);
+            return new ResponseWait(EntryOutcome.Response, await Response.WaitAsync(deadline, time, callerGone).ConfigureAwait(false));
+        }
+        catch (TimeoutException)
+        {
+            return new ResponseWait(EntryOutcome.DeadlineExceeded);
+        }
+        catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
+        {
+            return new ResponseWait(EntryOutcome.CallerGone);
+        }
+        catch (StreamResetException failure)
+        {
+            return ResponseWait.Failed(failure);
+        }
+    }
+
     /// <summary>Takes the response head; returns what marking its message must wait for, or null.</summary>
     public Task? OnResponseHead(long sequence, Frame frame, ResponseHead head)
     {

@@ -163,51 +163,37 @@ internal sealed class EntryForwarder
                 upload = UploadAsync(context, exchange, link, accepted.Value, stopUpload.Token);
             }
 
-            ResponseHead head;
-            try
+            var wait = await exchange.WaitForResponseAsync(upload, deadline, _time, context.RequestAborted).ConfigureAwait(false);
+            switch (wait.Outcome)
             {
-                // The deadline is for the answer: it starts once the whole request has gone (or the answer came first).
-                await Task.WhenAny(exchange.Response, upload).WaitAsync(context.RequestAborted).ConfigureAwait(false);
-                head = await exchange.Response.WaitAsync(deadline, _time, context.RequestAborted).ConfigureAwait(false);
+                case EntryOutcome.Response:
+                    await WriteResponseAsync(context, exchange, link, wait.Head!).ConfigureAwait(false);
+                    break;
+                case EntryOutcome.DeadlineExceeded:
+                    link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
+                    HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
+                    // Not yet with the peer: the exit node will find it expired and never call it. Otherwise nobody here can tell.
+                    context.Response.Headers[RelayProblem.OutcomeHeader] = accepted.Value.HeadAcknowledged.IsCompletedSuccessfully ? "unknown" : "not-sent";
+                    await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline, DescribePeerTrouble?.Invoke(route.Peer))).ConfigureAwait(false);
+                    break;
+                case EntryOutcome.CallerGone:
+                    link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
+                    break;
+                case EntryOutcome.UnsupportedVersion:
+                    await RelayProblem.WriteAsync(context, RelayProblem.UnsupportedVersion(wait.Unsupported!.Peer, wait.Unsupported.SupportedVersions)).ConfigureAwait(false);
+                    break;
+                case EntryOutcome.BodyTooLarge:
+                    await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+                    break;
+                case EntryOutcome.Reset:
+                    await RelayProblem.WriteAsync(context, RelayProblem.StreamReset(wait.Reason)).ConfigureAwait(false);
+                    break;
+                default:
+                    // The request body broke off (the caller stopped sending, or too slowly): never let the
+                    // server's default empty 200 stand for an answer.
+                    context.Abort();
+                    break;
             }
-            catch (TimeoutException)
-            {
-                link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
-                HttpProxyLog.DeadlineExceeded(_logger, streamId, target, deadline);
-                // Not yet with the peer: the exit node will find it expired and never call it. Otherwise nobody here can tell.
-                context.Response.Headers["Relay-Outcome"] = accepted.Value.HeadAcknowledged.IsCompletedSuccessfully ? "unknown" : "not-sent";
-                await RelayProblem.WriteAsync(context, RelayProblem.DeadlineExceeded(deadline, DescribePeerTrouble?.Invoke(route.Peer))).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.CallerGone));
-                return;
-            }
-            catch (UnsupportedVersionException unsupported)
-            {
-                await RelayProblem.WriteAsync(context, RelayProblem.UnsupportedVersion(unsupported.Peer, unsupported.SupportedVersions)).ConfigureAwait(false);
-                return;
-            }
-            catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
-            {
-                await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
-                return;
-            }
-            catch (StreamResetException reset) when (reset.Reason != ResetReason.CallerGone)
-            {
-                await RelayProblem.WriteAsync(context, RelayProblem.StreamReset(reset.Reason)).ConfigureAwait(false);
-                return;
-            }
-            catch (StreamResetException)
-            {
-                // The request body broke off (the caller stopped sending, or too slowly): never let the
-                // server's default empty 200 stand for an answer.
-                context.Abort();
-                return;
-            }
-
-            await WriteResponseAsync(context, exchange, link, head).ConfigureAwait(false);
         }
         finally
         {
@@ -360,31 +346,47 @@ internal sealed class EntryForwarder
 
     private async Task UploadAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
     {
+        var outcome = await SendBodyAsync(context, exchange, link, accepted, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case UploadOutcome.BodyTooLarge:
+                link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, ResetReason.BodyTooLarge));
+                exchange.Fail(new StreamResetException(ResetReason.BodyTooLarge, "The request body is over the limit."));
+                break;
+            case UploadOutcome.CallerGone or UploadOutcome.CallerIdle:
+                var reason = outcome == UploadOutcome.CallerIdle ? ResetReason.Idle : ResetReason.CallerGone;
+                link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, reason));
+                exchange.Fail(new StreamResetException(reason, "The request body did not arrive whole."));
+                HttpProxyLog.UploadAbandoned(_logger, exchange.StreamId, reason);
+                break;
+        }
+    }
+
+    // Every way the copy can end, as an outcome: the pump reports a broken stream by throwing.
+    private async Task<UploadOutcome> SendBodyAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
+    {
         try
         {
             await BodyPump.SendAsync(
                 link, exchange.StreamId, fromInitiator: true, context.Request.BodyReader, accepted.Encoder, exchange.UploadWindow,
                 accepted.SentInline, _options.MaxRequestBodyBytes, tee: null, cancellationToken).ConfigureAwait(false);
+            return UploadOutcome.Complete;
         }
-        catch (StreamResetException reset) when (reset.Reason == ResetReason.BodyTooLarge)
+        catch (StreamResetException reset)
         {
-            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, ResetReason.BodyTooLarge));
-            exchange.Fail(reset);
-        }
-        catch (StreamResetException)
-        {
-            // The far side reset the stream; the response path reports it.
+            return reset.Reason == ResetReason.BodyTooLarge ? UploadOutcome.BodyTooLarge : UploadOutcome.PeerReset;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
-            // The response ended first.
+            return UploadOutcome.ResponseEndedFirst;
         }
-        catch (Exception exception) when (IsCallerGone(exception, context) || exception is TimeoutException)
+        catch (TimeoutException)
         {
-            var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.CallerGone;
-            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: true, reason));
-            exchange.Fail(new StreamResetException(reason, "The request body did not arrive whole."));
-            HttpProxyLog.UploadAbandoned(_logger, exchange.StreamId, reason);
+            return UploadOutcome.CallerIdle;
+        }
+        catch (Exception exception) when (IsCallerGone(exception, context))
+        {
+            return UploadOutcome.CallerGone;
         }
         finally
         {
