@@ -80,7 +80,7 @@ internal static class StatusCommand
         if (status.Ingress)
         {
             output.WriteLine($"requests answered 202 waiting for their response: {status.AsyncRequestsWaiting}; callbacks being delivered: {status.CallbacksBeingDelivered}");
-            output.WriteLine($"kept responses use {status.AsyncStorageBytes} of {status.AsyncStorageLimitBytes} bytes");
+            output.WriteLine($"kept responses use {Size(status.AsyncStorageBytes)} of {Size(status.AsyncStorageLimitBytes)}");
         }
         foreach (var peer in status.Peers)
         {
@@ -88,7 +88,7 @@ internal static class StatusCommand
             var lastSeen = peer.LastFileSeen is { } seen ? $"{seen:u} ({(status.At - seen).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s before)" : "never";
             var oldest = peer.OldestUnacknowledgedSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "-";
             output.WriteLine($"peer {peer.Peer}");
-            output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({peer.InFlightBytes} bytes), resent {peer.Resent}, oldest unacked {oldest}");
+            output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({Size(peer.InFlightBytes)}), resent {peer.Resent}, oldest unacked {oldest}");
             output.WriteLine($"  received {peer.Received}, delivered {peer.Delivered}, handled {peer.Handled}, duplicates {peer.DuplicatesDropped}");
             output.WriteLine($"  rejected files: {rejected}");
             foreach (var (reason, detail) in peer.LastRejectDetails)
@@ -97,6 +97,11 @@ internal static class StatusCommand
             }
 
             output.WriteLine($"  last file seen: {lastSeen}");
+            if (peer.FileWritesFailed > 0)
+            {
+                output.WriteLine($"  files that could not be written to the outbox: {peer.FileWritesFailed}");
+            }
+
             output.WriteLine($"  streams: {peer.CallerStreams} from callers here, {peer.CalleeStreams} to callees here; malformed frames {peer.MalformedFrames}");
             if (peer.PeerSupportedVersions is { } versions)
             {
@@ -123,5 +128,20 @@ internal static class StatusCommand
         {
             output.WriteLine("files from unknown senders: " + string.Join(", ", status.RejectedFromUnknownSenders.Select(r => $"{r.Key} {r.Value}")));
         }
+    }
+
+    // Binary units, as disks and limits are usually given: 8 GiB reads better than 8589934592 bytes.
+    private static string Size(long bytes)
+    {
+        string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes} bytes" : value.ToString(value < 10 ? "0.#" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 }
