@@ -45,7 +45,9 @@ internal static class JsonWebKeys
     {
         if (document.KeyType != "EC" || document.Curve != "P-256" || document.X is null || document.Y is null)
         {
-            throw new InvalidDataException($"{source}: the {role} key must be an EC P-256 key with x and y.");
+            // RSA encryption keys belong to file format 1, which nothing reads any more.
+            var remedy = document.KeyType == "RSA" ? " It is an RSA key, from before file format 2: make the node's keys again with relay keygen --force and give its peers the new public file." : "";
+            throw new InvalidDataException($"{source}: the {role} key must be an EC P-256 key with x and y.{remedy}");
         }
 
         if (requirePrivate && document.D is null)
