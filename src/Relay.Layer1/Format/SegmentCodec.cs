@@ -487,7 +487,9 @@ public sealed class SegmentCodec
 
         if (protection != peer.Protection)
         {
-            return SegmentDecodeResult.Reject(FileRejectReason.ProtectionMismatch, $"the body is {document.Protection}; this node is configured for {(peer.Protection == BodyProtection.Encrypted ? EncryptedProtection : SignedOnlyProtection)} bodies from '{sender}'");
+            return SegmentDecodeResult.Reject(FileRejectReason.ProtectionMismatch, peer.Protection == BodyProtection.Encrypted
+                    ? $"the file is sign-only (its sender sets Encryption None for this node); this node expects encrypted files from '{sender}'"
+                    : $"the file is encrypted; this node expects sign-only files from '{sender}' (it sets Encryption None for it)");
         }
 
         var inRange = document.ContentType == BodyContentType
