@@ -40,6 +40,24 @@ public sealed class FaultRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task BothDirectionsAtOnce_ThroughAScheduledNarrowHostileLink_DeliverEveryMessageOnceInOrderByteIdentical()
+    {
+        // A mirror that sweeps four times a second, with a fixed delay and a capped rate, on top of every fault.
+        var link = HostileLink with { SweepEvery = TimeSpan.FromMilliseconds(250), Latency = TimeSpan.FromMilliseconds(100), BandwidthBytesPerSecond = 40_000_000, Seed = 77 };
+        var fromA = TestPayloads.MixedSizes(seed: 5, count: 1000, largeCount: 2, maxLarge: 4 * 1024 * 1024);
+        var fromB = TestPayloads.MixedSizes(seed: 6, count: 1000, largeCount: 2, maxLarge: 4 * 1024 * 1024);
+        await using var run = new FaultRun(link, fromA, fromB);
+
+        await run.StartAsync();
+        await Task.WhenAll(run.A.AllReceived, run.B.AllReceived).WaitAsync(RunLimit);
+
+        AssertClean(run);
+        Assert.Equal(fromB.Length, run.A.Received);
+        Assert.Equal(fromA.Length, run.B.Received);
+        Report(run);
+    }
+
+    [Fact]
     public async Task NodesReopenedMidRun_ThroughAHostileLink_LoseNothingAndDeliverNothingTwice()
     {
         var fromA = TestPayloads.MixedSizes(seed: 3, count: 2500, largeCount: 4);
