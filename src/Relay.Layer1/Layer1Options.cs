@@ -27,8 +27,18 @@ public sealed class Layer1Options
     /// <summary>Floor of the measured resend timeout, so scheduling hiccups do not cause needless resends.</summary>
     public TimeSpan MinRetransmitTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Cap of the resend timeout after backoff.</summary>
-    public TimeSpan MaxRetransmitTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Cap of the resend timeout after backoff. High, because a mirror that sweeps every few minutes
+    /// makes round trips of minutes; the measured timeout, not this, normally decides.
+    /// </summary>
+    public TimeSpan MaxRetransmitTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The round trip expected before any is measured: a file to the peer and the ack for it back,
+    /// sweeps and latency included. Zero starts from <see cref="InitialRetransmitTimeout"/>. An
+    /// estimate measured in an earlier run of the node takes precedence.
+    /// </summary>
+    public TimeSpan ExpectedDelay { get; set; }
 
     /// <summary>Bytes sent but not yet acknowledged per channel before <c>SendAsync</c> waits (the window).</summary>
     public long MaxUnacknowledgedBytes { get; set; } = 64L * 1024 * 1024;

@@ -21,6 +21,7 @@ public sealed class Layer1OptionsValidator : IValidateOptions<Layer1Options>
         Require(failures, options.MinRetransmitTimeout > TimeSpan.Zero, nameof(options.MinRetransmitTimeout), "must be positive");
         Require(failures, options.InitialRetransmitTimeout >= options.MinRetransmitTimeout, nameof(options.InitialRetransmitTimeout), "must be at least MinRetransmitTimeout");
         Require(failures, options.MaxRetransmitTimeout >= options.InitialRetransmitTimeout, nameof(options.MaxRetransmitTimeout), "must be at least InitialRetransmitTimeout");
+        Require(failures, options.ExpectedDelay >= TimeSpan.Zero && options.ExpectedDelay <= options.MaxRetransmitTimeout, nameof(options.ExpectedDelay), "must be between 0 and MaxRetransmitTimeout");
         Require(failures, options.MaxUnacknowledgedBytes >= options.MaxFileBytes, nameof(options.MaxUnacknowledgedBytes), "must be at least MaxFileBytes");
         Require(failures, options.MaxHeldBytes >= options.MaxUnacknowledgedBytes, nameof(options.MaxHeldBytes), "must be at least MaxUnacknowledgedBytes");
         Require(failures, options.PollInterval > TimeSpan.Zero, nameof(options.PollInterval), "must be positive");

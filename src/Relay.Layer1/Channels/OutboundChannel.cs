@@ -32,6 +32,14 @@ internal sealed class OutboundChannel : IDisposable
     private readonly List<OutboundFragment> _due = [];
     private readonly int _bodyBudget;
 
+    // The estimate is kept for the next run: at the first sample, then at most this often.
+    private static readonly TimeSpan KeepEstimateEvery = TimeSpan.FromSeconds(30);
+
+    // Held ranges outlive at least this, and two timeouts on slower links.
+    private static readonly TimeSpan HeldRangesLifetime = TimeSpan.FromSeconds(30);
+
+    private long _keptSamples;
+    private long _keptTimestamp;
     private long _nextResendScan;
     private long _lastDataFileTimestamp;
     private long _lastCumulativeAdvance;
@@ -47,7 +55,8 @@ internal sealed class OutboundChannel : IDisposable
         _currentAck = currentAck;
         var options = context.Options;
         var roundTrips = new RoundTripEstimator(options.InitialRetransmitTimeout, options.MinRetransmitTimeout, options.MaxRetransmitTimeout);
-        _acks = new PeerAckTracker(context.Time, roundTrips, options.MaxRetransmitTimeout);
+        SeedEstimate(roundTrips, context, peer);
+        _acks = new PeerAckTracker(context.Time, roundTrips, HeldRangesLifetime);
         _scheduler = new ResendScheduler(context.Time, roundTrips);
         _outbox = new OutboxWriter(context, peer, counters);
         _bodyBudget = BodyBudget(context.Codec, options.MaxFileBytes);
@@ -114,6 +123,7 @@ internal sealed class OutboundChannel : IDisposable
         lock (_gate)
         {
             isNewer = _acks.TakeNewer(ack, _window.Unacked, _window.NextUnsentSequence);
+            KeepEstimate();
             var (advanced, completions, spooled, cumulative) = _window.Release(ack.Cumulative);
             if (!advanced)
             {
@@ -325,6 +335,36 @@ internal sealed class OutboundChannel : IDisposable
         return fragments;
     }
 
+    // A round trip measured before (or the configured expectation) beats the initial timeout: on a
+    // link of minute-long sweeps, starting at one second would send everything several times over.
+    private static void SeedEstimate(RoundTripEstimator roundTrips, NodeContext context, string peer)
+    {
+        var smoothed = context.Store.ReadNodeValue(StateStore.RoundTripKey(peer, "smoothed"));
+        if (smoothed > 0)
+        {
+            roundTrips.Seed(TimeSpan.FromMicroseconds(smoothed), TimeSpan.FromMicroseconds(context.Store.ReadNodeValue(StateStore.RoundTripKey(peer, "variation"))));
+        }
+        else if (context.Options.ExpectedDelay > TimeSpan.Zero)
+        {
+            roundTrips.Seed(context.Options.ExpectedDelay, context.Options.ExpectedDelay / 2);
+        }
+    }
+
+    private void KeepEstimate()
+    {
+        var roundTrips = _acks.RoundTrips;
+        var now = _context.Time.GetTimestamp();
+        if (roundTrips.Samples == _keptSamples || (_keptSamples > 0 && _context.Time.GetElapsedTime(_keptTimestamp, now) < KeepEstimateEvery))
+        {
+            return;
+        }
+
+        _keptSamples = roundTrips.Samples;
+        _keptTimestamp = now;
+        ObserveStoreFailure(_context.Store.SetNodeValueAsync(StateStore.RoundTripKey(Peer, "smoothed"), Math.Max(1, (long)roundTrips.Smoothed.TotalMicroseconds)));
+        ObserveStoreFailure(_context.Store.SetNodeValueAsync(StateStore.RoundTripKey(Peer, "variation"), (long)roundTrips.Variation.TotalMicroseconds));
+    }
+
     private void QueueDueResends(long now)
     {
         _acks.ForgetStaleHeld(now);
@@ -351,6 +391,10 @@ internal sealed class OutboundChannel : IDisposable
             foreach (var fragment in fragments)
             {
                 fragment.LastSentTimestamp = now;
+                if (fragment.SendCount == 1)
+                {
+                    fragment.FirstSentTimestamp = now;
+                }
             }
         }
     }

@@ -39,6 +39,9 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
 
     public long LastSentTimestamp { get; set; }
 
+    /// <summary>When the first copy went out; bounds the round trip from above when later copies make the ack ambiguous.</summary>
+    public long FirstSentTimestamp { get; set; }
+
     /// <summary>Set on the last fragment of a spooled message: its spool file goes once the peer acknowledges it.</summary>
     public long? SpoolToDelete { get; set; }
 

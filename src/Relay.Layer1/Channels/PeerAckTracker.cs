@@ -9,6 +9,7 @@ internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator round
     private long _ackId = -1;
     private long _heldTimestamp;
     private long _lastSampledSequence;
+    private bool _karnSampled;
 
     public RoundTripEstimator RoundTrips { get; } = roundTrips;
 
@@ -31,12 +32,13 @@ internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator round
     }
 
     /// <summary>
-    /// Held ranges are a hint from memory the peer may have lost; ranges not refreshed for the longest
-    /// timeout no longer hold anything back.
+    /// Held ranges are a hint from memory the peer may have lost; ranges not refreshed for two timeouts
+    /// (at least the given lifetime) no longer hold anything back.
     /// </summary>
     public void ForgetStaleHeld(long now)
     {
-        if (Held.Count > 0 && time.GetElapsedTime(_heldTimestamp, now) > heldRangesLifetime)
+        var lifetime = RoundTrips.RetransmitTimeout * 2 > heldRangesLifetime ? RoundTrips.RetransmitTimeout * 2 : heldRangesLifetime;
+        if (Held.Count > 0 && time.GetElapsedTime(_heldTimestamp, now) > lifetime)
         {
             Held = [];
         }
@@ -46,7 +48,10 @@ internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator round
 
     // Round trips are measured to the newest fragment the peer reports holding, not to the cumulative
     // ack: a fragment waiting behind a lost one would count the recovery time as path delay, inflate
-    // the timeout, and slow the next recovery in turn. Karn's rule: only fragments sent once count.
+    // the timeout, and slow the next recovery in turn. Karn's rule: only fragments sent once count,
+    // except before any such sample exists: on a link slower than the first timeout every fragment is
+    // sent again before its ack comes, so the time since the first copy (an upper bound) starts the
+    // estimate instead of leaving it stuck at the initial timeout.
     private void Sample(AckState ack, FragmentDeque unacked, long nextUnsentSequence)
     {
         var top = Math.Min(Math.Max(ack.Cumulative, ack.Ranges.Count > 0 ? ack.Ranges[^1].To : 0), nextUnsentSequence - 1);
@@ -60,6 +65,11 @@ internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator round
         if (fragment.SendCount == 1)
         {
             RoundTrips.AddSample(time.GetElapsedTime(fragment.LastSentTimestamp, time.GetTimestamp()));
+            _karnSampled = true;
+        }
+        else if (!_karnSampled && fragment.FirstSentTimestamp > 0)
+        {
+            RoundTrips.AddSample(time.GetElapsedTime(fragment.FirstSentTimestamp, time.GetTimestamp()));
         }
     }
 }

@@ -3,7 +3,8 @@ namespace Relay.Layer1.Channels;
 /// <summary>
 /// Retransmission timeout from measured round trips, in the manner of RFC 6298: a smoothed round
 /// trip and its variation, clamped between a floor and a cap. Samples must come only from files
-/// sent once (Karn's rule), which the caller ensures.
+/// sent once (Karn's rule), which the caller ensures. An estimate kept from an earlier run, or an
+/// expected delay from configuration, may seed it, so a slow link is not flooded before its first ack.
 /// </summary>
 internal sealed class RoundTripEstimator(TimeSpan initial, TimeSpan minimum, TimeSpan maximum)
 {
@@ -12,10 +13,24 @@ internal sealed class RoundTripEstimator(TimeSpan initial, TimeSpan minimum, Tim
 
     public TimeSpan Smoothed => _smoothedMs < 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_smoothedMs);
 
+    public TimeSpan Variation => TimeSpan.FromMilliseconds(_variationMs);
+
+    /// <summary>Samples taken in this run (a seed is not one).</summary>
+    public long Samples { get; private set; }
+
+    /// <summary>Starts from an estimate made elsewhere; later samples refine it as usual.</summary>
+    public void Seed(TimeSpan smoothed, TimeSpan variation)
+    {
+        _smoothedMs = Math.Max(0, smoothed.TotalMilliseconds);
+        _variationMs = Math.Max(0, variation.TotalMilliseconds);
+        UpdateTimeout();
+    }
+
     public TimeSpan RetransmitTimeout { get; private set; } = initial;
 
     public void AddSample(TimeSpan roundTrip)
     {
+        Samples++;
         var sample = Math.Max(0, roundTrip.TotalMilliseconds);
         if (_smoothedMs < 0)
         {
@@ -28,6 +43,11 @@ internal sealed class RoundTripEstimator(TimeSpan initial, TimeSpan minimum, Tim
             _smoothedMs = (0.875 * _smoothedMs) + (0.125 * sample);
         }
 
+        UpdateTimeout();
+    }
+
+    private void UpdateTimeout()
+    {
         var timeout = TimeSpan.FromMilliseconds(_smoothedMs + Math.Max(1, 4 * _variationMs));
         RetransmitTimeout = timeout < minimum ? minimum : timeout > maximum ? maximum : timeout;
     }

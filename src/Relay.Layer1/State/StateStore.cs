@@ -30,6 +30,7 @@ internal sealed class StateStore : IAsyncDisposable
     private readonly SqliteCommand _upsertChannel;
     private readonly SqliteCommand _upsertHandled;
     private readonly SqliteCommand _upsertNodeValue;
+    private readonly SqliteCommand _setNodeValue;
     private readonly SqliteCommand[] _commands;
 
     private StateStore(SqliteConnection connection)
@@ -48,7 +49,10 @@ internal sealed class StateStore : IAsyncDisposable
         _upsertNodeValue = Prepare(
             "INSERT INTO node_value(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)",
             "$key", "$value");
-        _commands = [_insertOutbound, _deleteOutbound, _upsertChannel, _upsertHandled, _upsertNodeValue];
+        _setNodeValue = Prepare(
+            "INSERT INTO node_value(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "$key", "$value");
+        _commands = [_insertOutbound, _deleteOutbound, _upsertChannel, _upsertHandled, _upsertNodeValue, _setNodeValue];
 
         // Its own thread: SQLite calls block, and commits must not wait for a thread-pool thread.
         _writerLoop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -178,6 +182,18 @@ internal sealed class StateStore : IAsyncDisposable
 
     /// <summary>Raises a monotonic node-wide value (never lowers it).</summary>
     public Task SaveNodeValueAsync(string key, long value) => Enqueue(store => store.RaiseNodeValue(key, value));
+
+    /// <summary>Replaces a node-wide value, up or down (an estimate, not a counter).</summary>
+    public Task SetNodeValueAsync(string key, long value) =>
+        Enqueue(store =>
+        {
+            store._setNodeValue.Parameters[0].Value = key;
+            store._setNodeValue.Parameters[1].Value = value;
+            store._setNodeValue.ExecuteNonQuery();
+        });
+
+    /// <summary>The key of the round-trip estimate kept for a peer: <c>smoothed</c> or <c>variation</c>, in microseconds.</summary>
+    public static string RoundTripKey(string peer, string part) => $"round_trip.{peer}.{part}_us";
 
     public async ValueTask DisposeAsync()
     {

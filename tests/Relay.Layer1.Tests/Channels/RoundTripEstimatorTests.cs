@@ -39,4 +39,21 @@ public sealed class RoundTripEstimatorTests
         Assert.Equal(TimeSpan.FromMilliseconds(400), estimator.BackedOff(3));
         Assert.Equal(TimeSpan.FromMilliseconds(700), estimator.BackedOff(4));
     }
+
+    [Fact]
+    public void Seed_SetsTheTimeoutFromTheEstimate_WithoutCountingAsASample()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1));
+
+        estimator.Seed(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
+
+        Assert.Equal(TimeSpan.FromSeconds(20), estimator.Smoothed);
+        Assert.Equal(TimeSpan.FromSeconds(40), estimator.RetransmitTimeout);
+        Assert.Equal(0, estimator.Samples);
+
+        // Samples refine a seed as they would any estimate.
+        estimator.AddSample(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, estimator.Samples);
+        Assert.True(estimator.RetransmitTimeout < TimeSpan.FromSeconds(40), estimator.RetransmitTimeout.ToString());
+    }
 }
