@@ -222,7 +222,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             var kept = tee?.Commit() ?? false;
             if (tee?.Failure is { } failure)
             {
-                HttpProxyLog.ExchangeFailed(_logger, failure, exchange.StreamId, head.Target);
+                HttpProxyLog.ResponseNotKept(_logger, failure, exchange.StreamId, callerKey!);
             }
 
             // A callee may answer before reading the whole body; a repeat is judged against all of it.
@@ -259,8 +259,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         {
             return (new CalleeCallResult(ExitOutcome.Stopping, Error: exception), null);
         }
-        catch (OperationCanceledException exception) when (exchange.Aborted.IsCancellationRequested)
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && exchange.Aborted.IsCancellationRequested)
         {
+            // The caller's side reset the stream: its body reads failed, or the wait was cancelled.
             var outcome = exchange.AbortReason == ResetReason.ProtocolViolation ? ExitOutcome.ProtocolViolation : ExitOutcome.CallerGone;
             return (new CalleeCallResult(outcome, Error: exception), null);
         }
