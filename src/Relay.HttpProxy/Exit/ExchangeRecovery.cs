@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Relay.HttpProxy.Diagnostics;
-using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
 using Relay.HttpProxy.Streams;
@@ -59,7 +58,7 @@ internal sealed class ExchangeRecovery
 
             HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
             _metrics.OutcomeUnknown(stored.Peer);
-            await ExitFrames.SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [new(RelayProblem.OutcomeHeader, "unknown")]).ConfigureAwait(false);
+            await ExitFrames.SendAsync(link, stored.StreamId, ExitAnswers.OutcomeUnknown(stored.Method)).ConfigureAwait(false);
 
             // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.
             await ForgetAsync(stored).ConfigureAwait(false);

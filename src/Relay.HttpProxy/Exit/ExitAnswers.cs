@@ -24,4 +24,8 @@ internal static class ExitAnswers
             _ => ExitAnswer.None,
         };
     }
+
+    /// <summary>A request that was with the callee when the node stopped and may not be repeated: it may or may not have been acted on.</summary>
+    public static ExitAnswer OutcomeUnknown(string method) =>
+        ExitAnswer.Of(RelayProblem.OutcomeUnknown(method), [new(RelayProblem.OutcomeHeader, "unknown")]);
 }

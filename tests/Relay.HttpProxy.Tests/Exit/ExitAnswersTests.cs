@@ -65,6 +65,16 @@ public sealed class ExitAnswersTests
     }
 
     [Fact]
+    public void AfterARestart_ARequestThatMayNotBeRepeated_Is502OutcomeUnknown()
+    {
+        var answer = ExitAnswers.OutcomeUnknown("POST");
+
+        Assert.Equal(502, answer.Problem!.Status);
+        Assert.EndsWith(":outcome-unknown", answer.Problem.Type, StringComparison.Ordinal);
+        Assert.Equal(HeaderList.FromNamesAndValues([RelayProblem.OutcomeHeader, "unknown"]), answer.ExtraHeaders);
+    }
+
+    [Fact]
     public void EveryOutcome_HasAnAnswer()
     {
         foreach (var outcome in Enum.GetValues<ExitOutcome>())
