@@ -3,7 +3,7 @@ namespace Relay.HttpProxy.Exit;
 /// <summary>How one relayed request ended on the exit side; <see cref="ExitAnswers"/> says what the caller is told for each.</summary>
 internal enum ExitOutcome
 {
-    /// <summary>The callee's response went back whole.</summary>
+    /// <summary>The caller's side got its answer whole: the callee's response, a kept one, or the idempotency gate's problem.</summary>
     Served,
 
     /// <summary>Off the egress allowlist; the callee was never called.</summary>
