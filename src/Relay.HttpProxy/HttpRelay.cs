@@ -77,7 +77,7 @@ public sealed class HttpRelay : IAsyncDisposable
         HttpMessageInvoker? invoker = null;
         if (egress is not null)
         {
-            store = ExchangeStore.Open(stateDirectory);
+            store = ExchangeStore.Open(node.FileSystem, stateDirectory);
             invoker = new HttpMessageInvoker(new SocketsHttpHandler
             {
                 UseProxy = false,

@@ -53,6 +53,9 @@ public sealed class Layer1Node : IAsyncDisposable
 
     public IReadOnlyCollection<string> Peers => _peers.Keys;
 
+    /// <summary>The file system the node's folders and files are on, for the layers above that keep files beside it.</summary>
+    public System.IO.Abstractions.IFileSystem FileSystem => _context.FileSystem;
+
     /// <summary>Opens the node's state, resumes every channel and starts reading and writing files.</summary>
     /// <exception cref="OptionsValidationException">A setting is invalid; the message names it.</exception>
     public static Layer1Node Open(Layer1Options options, NodeKeyPair keys, IEnumerable<PeerPublicKeys> peers, Layer1NodeServices? services = null)

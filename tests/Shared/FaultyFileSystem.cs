@@ -7,7 +7,7 @@ namespace Relay.Tests.Shared;
 /// <summary>
 /// An in-memory file system whose renames and writes can be made to fail, for paths a predicate
 /// picks: a rename that throws, a disk that is full (every write fails), and a write cut off part
-/// way (the first bytes land, then the disk fills).
+/// way (the first bytes land, then the disk fills), and a delete that throws.
 /// </summary>
 internal sealed class FaultyFileSystem : MockFileSystem
 {
@@ -18,6 +18,7 @@ internal sealed class FaultyFileSystem : MockFileSystem
     private readonly FaultyFileStreamFactory _streams;
     private int _renameFailures;
     private int _writeFailures;
+    private int _deleteFailures;
     private long _bytesBeforeFailure = -1;
 
     public FaultyFileSystem()
@@ -37,6 +38,11 @@ internal sealed class FaultyFileSystem : MockFileSystem
     public int RenamesFailed { get; private set; }
 
     public int WritesFailed { get; private set; }
+
+    public int DeletesFailed { get; private set; }
+
+    /// <summary>The next <paramref name="count"/> deletes of affected paths throw, leaving the file.</summary>
+    public void FailDeletes(int count) => Volatile.Write(ref _deleteFailures, count);
 
     /// <summary>The next <paramref name="count"/> renames onto an affected path throw.</summary>
     public void FailRenames(int count) => Volatile.Write(ref _renameFailures, count);
@@ -62,6 +68,24 @@ internal sealed class FaultyFileSystem : MockFileSystem
         }
 
         RenamesFailed++;
+        return true;
+    }
+
+    // Other paths leave the count alone: the node deletes files of its own all the time.
+    private bool TakeDeleteFailure(string path)
+    {
+        if (!IsAffected(path))
+        {
+            return false;
+        }
+
+        if (Interlocked.Decrement(ref _deleteFailures) < 0)
+        {
+            Interlocked.Exchange(ref _deleteFailures, 0);
+            return false;
+        }
+
+        DeletesFailed++;
         return true;
     }
 
@@ -92,6 +116,16 @@ internal sealed class FaultyFileSystem : MockFileSystem
             }
 
             base.Move(sourceFileName, destFileName, overwrite);
+        }
+
+        public override void Delete(string path)
+        {
+            if (fileSystem.TakeDeleteFailure(path))
+            {
+                throw new IOException($"Deleting '{path}' failed (injected).");
+            }
+
+            base.Delete(path);
         }
     }
 

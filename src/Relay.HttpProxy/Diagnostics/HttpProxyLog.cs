@@ -75,6 +75,9 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2110, LogLevel.Warning, "Purging kept responses failed")]
     public static partial void PurgeFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(2111, LogLevel.Warning, "Stream {StreamId:N}: the response for Idempotency-Key {Key} could not be kept; the caller got it, a repeat will be told it was not kept")]
+    public static partial void ResponseNotKept(ILogger logger, Exception exception, Guid streamId, string key);
+
     // 2201 was a head that did not parse: heads are read with their frame now, so that is event 2200.
     [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame ({Reject}); dropped")]
     public static partial void MalformedFrame(ILogger logger, string peer, long sequence, FrameReject reject);

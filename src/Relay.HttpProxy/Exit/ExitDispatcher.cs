@@ -1,35 +1,31 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
-using System.Net;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 using Relay.HttpProxy.Diagnostics;
-using Relay.HttpProxy.Http;
 using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
-using Relay.HttpProxy.Streams;
 using Relay.Layer1;
 
 namespace Relay.HttpProxy.Exit;
 
 /// <summary>
 /// The exit side: replays requests from peers to callees on the egress allowlist and streams the
-/// responses back.
+/// responses back. It coordinates the steps; each step reports how it ended as a
+/// <see cref="CalleeCallResult"/>, and <see cref="ExitAnswers"/> says what the caller is sent for it.
 /// </summary>
 /// <remarks>
 /// For each request head:
-/// 1. Refuse targets off the allowlist (403 problem).
-/// 2. If the caller sent an <c>Idempotency-Key</c> that already has a kept response, answer with it.
-/// 3. Record the request durably, then mark its message handled: from here a crash cannot lose it,
+/// 1. Take its place in line behind earlier requests with the same caller <c>Idempotency-Key</c> (<see cref="IdempotencyGate"/>).
+/// 2. Refuse a request whose whole body came after its deadline (504, never called) and targets off the allowlist (403).
+/// 3. If the key already has a kept exchange, answer from the store (or 422 when the repeat differs) and stop.
+/// 4. Record the request durably, then mark its message handled: from here a crash cannot lose it,
 ///    and the record says the callee may have seen it.
-/// 4. Call the callee (502 problem if it cannot be reached, 504 if the caller's deadline passes
-///    first) and stream the response back within the caller's credit.
-/// 5. Complete the record (keeping the response when the caller sent a key).
-/// After a crash, recorded but unfinished requests are called again when their method is idempotent
-/// and their body was inline in the head; otherwise the caller gets 502 with <c>Relay-Outcome: unknown</c>.
+/// 5. Build the callee's request (<see cref="CalleeRequestBuilder"/>) and send it; no response head
+///    within the caller's deadline is 504, no connection 502.
+/// 6. Stream the response back within the caller's credit (<see cref="ResponseStreamer"/>), keeping a
+///    copy when the caller sent a key (<see cref="ResponseFileTee"/>); a body that breaks off resets the stream.
+/// 7. Complete the record (with the response, when kept).
+/// After a restart, <see cref="ExchangeRecovery"/> settles recorded but unfinished requests.
 /// </remarks>
 internal sealed class ExitDispatcher : IAsyncDisposable
 {
@@ -43,23 +39,31 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HttpProxyMetrics _metrics;
     private readonly TargetAllowList _allowed;
-    private readonly ConcurrentDictionary<(string Peer, string Scope, string Key), Task> _keysInFlight = new();
+    private readonly IdempotencyGate _gate;
+    private readonly ExchangeRecovery _recovery;
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _purgeTimer;
 
-    private readonly HttpProxyMetrics _metrics;
-
+    /// <param name="options">The egress options.</param>
+    /// <param name="store">The durable record of requests; kept response bodies are on its file system.</param>
+    /// <param name="invoker">Calls the callees.</param>
+    /// <param name="time">The clock for deadlines and purging.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="metrics">The layer's metrics.</param>
     public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
     {
-        _metrics = metrics;
         _options = options;
         _store = store;
         _invoker = invoker;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _allowed = new TargetAllowList(options.AllowedTargets);
+        _gate = new IdempotencyGate(store, logger, metrics);
+        _recovery = new ExchangeRecovery(store, time, logger, metrics);
         _purgeTimer = time.CreateTimer(_ => Track(PurgeAsync()), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
     }
 
@@ -67,8 +71,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     public static void RefuseWithoutEgress(PeerLink link, Frame frame, ILogger logger)
     {
         HttpProxyLog.RefusedWithoutEgress(logger, frame.StreamId, link.Peer);
-        var problem = RelayProblem.NoEgress(link.Peer);
-        link.Post(ProblemFrame(frame.StreamId, problem, []));
+        link.Post(ExitFrames.Problem(frame.StreamId, RelayProblem.NoEgress(link.Peer), HeaderList.Empty));
     }
 
     /// <summary>Takes a request head from the link's loop; the work continues in the background.</summary>
@@ -88,58 +91,14 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             exchange.OnRequestData(BodyChunk.Of(frame));
         }
 
-        // Requests with the same key run one after another, in channel order, so a repeat sees the first's response.
-        var callerKey = head.Headers.FirstValue("Idempotency-Key");
-        var scope = callerKey is null ? null : IdempotencyScope.Of(head);
-        Task? previous = null;
-        TaskCompletionSource? done = null;
-        if (callerKey is not null)
-        {
-            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var key = (link.Peer, scope!, callerKey);
-            _keysInFlight.TryGetValue(key, out previous);
-            _keysInFlight[key] = done.Task;
-        }
-
+        var turn = _gate.Enter(link.Peer, head);
         var retry = IdempotentMethods.Contains(head.Method) && frame.EndOfBody ? RetryRecord.Of(frame) : null;
-        Track(HandleAsync(link, exchange, message, callerKey, scope, retry, previous, done, wholeInHead: frame.EndOfBody || !head.HasBody));
+        Track(HandleAsync(link, exchange, message, turn, retry, wholeInHead: frame.EndOfBody || !head.HasBody));
     }
 
     /// <summary>Settles the requests that were with a callee when this node stopped.</summary>
-    public async Task RecoverAsync(IReadOnlyDictionary<string, PeerLink> links)
-    {
-        foreach (var stored in await _store.ReadUnfinishedAsync().ConfigureAwait(false))
-        {
-            if (!links.TryGetValue(stored.Peer, out var link))
-            {
-                await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow()).ConfigureAwait(false);
-                continue;
-            }
-
-            if (stored.RetryHead is { } retryHead && FramePayloads.TryDecode<RequestHead>(retryHead, out var head))
-            {
-                var exchange = new ExitExchange(stored.StreamId, link, head);
-                if (!link.TryRegister(exchange))
-                {
-                    exchange.Dispose();
-                    continue;
-                }
-
-                exchange.OnRequestData(BodyChunk.Whole(stored.RetryBody ?? []));
-                exchange.HeadIsHandled();
-                HttpProxyLog.RetryingAfterRestart(_logger, stored.StreamId, stored.Method, stored.Target);
-                Track(RetryAsync(link, exchange, stored.CallerKey));
-                continue;
-            }
-
-            HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
-            _metrics.OutcomeUnknown(stored.Peer);
-            await SendProblemAsync(link, stored.StreamId, RelayProblem.OutcomeUnknown(stored.Method), [new(RelayProblem.OutcomeHeader, "unknown")]).ConfigureAwait(false);
-
-            // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.
-            await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow()).ConfigureAwait(false);
-        }
-    }
+    public Task RecoverAsync(IReadOnlyDictionary<string, PeerLink> links) =>
+        _recovery.RecoverAsync(links, (link, exchange, callerKey) => Track(RetryAsync(link, exchange, callerKey)));
 
     public async ValueTask DisposeAsync()
     {
@@ -149,65 +108,35 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static byte[] ProblemFrame(Guid streamId, ProblemDetails problem, HeaderList extraHeaders)
-    {
-        var body = RelayProblem.Serialize(problem);
-        var head = new ResponseHead(problem.Status ?? 500, [new(HeaderNames.ContentType, RelayProblem.ContentType), .. extraHeaders], body.Length);
-        using var frame = new OutgoingFrame(body.Length + 512);
-        using var encoder = new BodyEncoder(BodyCodec.None);
-        frame.BeginResponse(streamId, head);
-        frame.AppendBody(new System.Buffers.ReadOnlySequence<byte>(body), encoder);
-        frame.EndBody(body.Length);
-        return frame.Memory.ToArray();
-    }
-
-    private static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, HeaderList extraHeaders) =>
-        await link.SendAsync(ProblemFrame(streamId, problem, extraHeaders), CancellationToken.None).ConfigureAwait(false);
-
     private void Track(Task task)
     {
         _running.TryAdd(task, 0);
         _ = task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task HandleAsync(
-        PeerLink link, ExitExchange exchange, ReceivedMessage message, string? callerKey, string? scope, RetryRecord? retry, Task? previous, TaskCompletionSource? done, bool wholeInHead)
+    private async Task HandleAsync(PeerLink link, ExitExchange exchange, ReceivedMessage message, IdempotencyTurn turn, RetryRecord? retry, bool wholeInHead)
     {
         var head = exchange.Head;
         try
         {
-            if (previous is not null)
+            await turn.WaitAsync().ConfigureAwait(false);
+            if (Refusal(exchange, wholeInHead) is { } refused)
             {
-                await previous.ConfigureAwait(false);
-            }
-
-            // Whole and already past its deadline: the caller has had its 504, so calling now would do work nobody waits for.
-            if (head.ExpiresAtUnixMilliseconds is { } expires && wholeInHead
-                && _time.GetUtcNow().ToUnixTimeMilliseconds() > expires + (long)_options.ClockSkewAllowance.TotalMilliseconds)
-            {
-                HttpProxyLog.ExpiredNotCalled(_logger, exchange.StreamId, head.Method, head.Target);
-                await SendProblemAsync(link, exchange.StreamId, RelayProblem.DeadlineExceeded(TimeSpan.FromMilliseconds(head.DeadlineMilliseconds)), [new(RelayProblem.OutcomeHeader, "not-sent")]).ConfigureAwait(false);
+                await SettleAsync(link, exchange, refused).ConfigureAwait(false);
                 link.MarkHandled(message);
                 return;
             }
 
-            if (!_allowed.IsAllowed(head.Target))
+            if (await _gate.TryAnswerAsync(link, exchange, turn).ConfigureAwait(false) is { } answered)
             {
-                HttpProxyLog.TargetRefused(_logger, exchange.StreamId, head.Target, link.Peer);
-                await SendProblemAsync(link, exchange.StreamId, RelayProblem.TargetNotAllowed(head.Target), []).ConfigureAwait(false);
-                link.MarkHandled(message);
-                return;
-            }
-
-            if (callerKey is not null && await _store.FindResponseAsync(link.Peer, scope!, callerKey).ConfigureAwait(false) is { } kept)
-            {
-                await AnswerRepeatAsync(link, exchange, callerKey, kept).ConfigureAwait(false);
+                await SettleAsync(link, exchange, answered).ConfigureAwait(false);
                 link.MarkHandled(message);
                 return;
             }
 
             var inserted = await _store.InsertAsync(
-                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, callerKey, retry?.Head, retry?.Body) { Scope = scope }, _time.GetUtcNow()).ConfigureAwait(false);
+                new StoredExchange(link.Peer, exchange.StreamId, head.Method, head.Target, turn.CallerKey, retry?.Head, retry?.Body) { Scope = turn.Scope }, _time.GetUtcNow())
+                .ConfigureAwait(false);
             exchange.HeadIsHandled();
             link.MarkHandled(message);
             if (!inserted)
@@ -216,7 +145,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 return;
             }
 
-            await CallAsync(link, exchange, callerKey).ConfigureAwait(false);
+            await CallAsync(link, exchange, turn.CallerKey).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || _stopping.IsCancellationRequested)
         {
@@ -226,12 +155,22 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         {
             link.Unregister(exchange);
             exchange.Dispose();
-            if (done is not null)
-            {
-                done.TrySetResult();
-                _keysInFlight.TryRemove(new KeyValuePair<(string, string, string), Task>((link.Peer, scope!, callerKey!), done.Task));
-            }
+            _gate.Leave(link.Peer, turn);
         }
+    }
+
+    private CalleeCallResult? Refusal(ExitExchange exchange, bool wholeInHead)
+    {
+        var head = exchange.Head;
+
+        // Whole and already past its deadline: the caller has had its 504, so calling now would do work nobody waits for.
+        if (head.ExpiresAtUnixMilliseconds is { } expires && wholeInHead
+            && _time.GetUtcNow().ToUnixTimeMilliseconds() > expires + (long)_options.ClockSkewAllowance.TotalMilliseconds)
+        {
+            return new CalleeCallResult(ExitOutcome.DeadlinePassed);
+        }
+
+        return _allowed.IsAllowed(head.Target) ? null : new CalleeCallResult(ExitOutcome.TargetRefused);
     }
 
     private async Task RetryAsync(PeerLink link, ExitExchange exchange, string? callerKey)
@@ -255,8 +194,51 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     {
         var head = exchange.Head;
         using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
-        using var request = BuildRequest(exchange, callerKey, hashed);
+        using var request = CalleeRequestBuilder.Build(head, exchange.StreamId, (Stream?)hashed ?? (head.HasBody ? exchange.RequestBody : null), callerKey);
+        var (sent, response) = await SendToCalleeAsync(exchange, request).ConfigureAwait(false);
+        if (response is null)
+        {
+            await SettleAsync(link, exchange, sent).ConfigureAwait(false);
+            if (sent.Outcome != ExitOutcome.Stopping)
+            {
+                await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        using (response)
+        {
+            var responseHead = ResponseStreamer.HeadOf(response);
+            using var tee = callerKey is null ? null : new ResponseFileTee(_store.FileSystem, _store.BodyPath(link.Peer, exchange.StreamId), _options.MaxStoredResponseBytes);
+            var streamed = await ResponseStreamer.StreamAsync(link, exchange, response, responseHead, tee).ConfigureAwait(false);
+            if (!streamed.IsServed)
+            {
+                await SettleAsync(link, exchange, streamed).ConfigureAwait(false);
+                await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+                return;
+            }
+
+            var kept = tee?.Commit() ?? false;
+            if (tee?.Failure is { } failure)
+            {
+                HttpProxyLog.ResponseNotKept(_logger, failure, exchange.StreamId, callerKey!);
+            }
+
+            // A callee may answer before reading the whole body; a repeat is judged against all of it.
+            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, responseHead.Status, FramePayloads.ToBytes(responseHead), kept, bodyHash).ConfigureAwait(false);
+            HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
+            _metrics.Served(link.Peer, responseHead.Status);
+        }
+    }
+
+    /// <summary>Sends the request and waits for the callee's response head, within the caller's deadline.</summary>
+    private async Task<(CalleeCallResult Result, HttpResponseMessage? Response)> SendToCalleeAsync(ExitExchange exchange, HttpRequestMessage request)
+    {
+        var head = exchange.Head;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted, _stopping.Token);
+
         // Like the entry side's, the deadline is for the answer: it starts once the whole request body is with the callee.
         var answerWithin = TimeSpan.FromMilliseconds(Math.Max(1, head.DeadlineMilliseconds));
         if (head.HasBody)
@@ -269,128 +251,27 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             deadline.CancelAfter(answerWithin);
         }
 
-        HttpResponseMessage response;
         try
         {
-            response = await _invoker.SendAsync(request, deadline.Token).ConfigureAwait(false);
+            return (CalleeCallResult.Served, await _invoker.SendAsync(request, deadline.Token).ConfigureAwait(false));
         }
-        catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested || _stopping.IsCancellationRequested)
+        catch (OperationCanceledException exception) when (_stopping.IsCancellationRequested)
         {
-            // The caller gave up (or this node is stopping); nobody is waiting for an answer.
-            HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, head.Target, exchange.AbortReason ?? ResetReason.NodeRestarted);
-            if (!_stopping.IsCancellationRequested)
-            {
-                await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
-            }
-
-            return;
+            return (new CalleeCallResult(ExitOutcome.Stopping, Error: exception), null);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException && exchange.Aborted.IsCancellationRequested)
         {
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.CalleeTimedOut(head.Target), []).ConfigureAwait(false);
-            await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
-            return;
+            // The caller's side reset the stream: its body reads failed, or the wait was cancelled.
+            var outcome = exchange.AbortReason == ResetReason.ProtocolViolation ? ExitOutcome.ProtocolViolation : ExitOutcome.CallerGone;
+            return (new CalleeCallResult(outcome, Error: exception), null);
+        }
+        catch (OperationCanceledException exception)
+        {
+            return (new CalleeCallResult(ExitOutcome.CalleeTimedOut, Error: exception), null);
         }
         catch (HttpRequestException exception)
         {
-            HttpProxyLog.CalleeUnreachable(_logger, exception, exchange.StreamId, head.Target);
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.CalleeUnreachable(head.Target, exception.Message), []).ConfigureAwait(false);
-            await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
-            return;
-        }
-
-        using (response)
-        {
-            var content = response.Content;
-            var responseHead = new ResponseHead(
-                (int)response.StatusCode,
-                // As the callee sent them: the raw field lines, never re-parsed (parsing splits Server into products and reorders Cache-Control).
-                HeaderRules.Flatten(
-                    response.Headers.NonValidated.Concat(content.Headers.NonValidated).Select(h => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(h.Key, h.Value.ToArray())),
-                    response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connection) ? string.Join(',', connection) : null),
-                content.Headers.ContentLength);
-            // The entry side chose the codec for the link; content already compressed goes raw whatever it chose.
-            var codec = HeaderRules.IsWorthCompressing(string.Join(',', content.Headers.ContentEncoding), content.Headers.ContentType?.MediaType)
-                ? head.ResponseCodec
-                : BodyCodec.None;
-            using var tee = callerKey is null ? null : new ResponseFileTee(_store.BodyPath(link.Peer, exchange.StreamId), _options.MaxStoredResponseBytes);
-            var body = await content.ReadAsStreamAsync(exchange.Aborted).ConfigureAwait(false);
-            await using (body.ConfigureAwait(false))
-            {
-                var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
-                try
-                {
-                    var sent = await SendResponseAsync(link, exchange, responseHead, reader, codec, tee).ConfigureAwait(false);
-                    if (!sent)
-                    {
-                        await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
-                        return;
-                    }
-                }
-                finally
-                {
-                    await reader.CompleteAsync().ConfigureAwait(false);
-                }
-            }
-
-            var kept = tee?.Commit() ?? false;
-
-            // A callee may answer before reading the whole body; a repeat is judged against all of it.
-            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
-            await CompleteAsync(link, exchange, callerKey, responseHead.Status, FramePayloads.ToBytes(responseHead), kept, bodyHash).ConfigureAwait(false);
-            HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
-            _metrics.Served(link.Peer, responseHead.Status);
-        }
-    }
-
-    /// <summary>Sends a response head and body; false when the stream ended early (reset, or the callee's body broke off).</summary>
-    private async Task<bool> SendResponseAsync(PeerLink link, ExitExchange exchange, ResponseHead head, PipeReader body, BodyCodec codec, ResponseFileTee? tee)
-    {
-        using var encoder = new BodyEncoder(codec);
-        using var frame = new OutgoingFrame(BodyBlock.MaxEncodedLength(link.Options.ChunkBytes) + 4096);
-        frame.BeginResponse(exchange.StreamId, head);
-        long sentInline = 0;
-        var complete = false;
-        try
-        {
-            // A small declared body is worth waiting for: head and body then travel as one message.
-            if (head.ContentLength is { } length && length <= link.Options.ChunkBytes)
-            {
-                var first = await body.ReadAtLeastAsync((int)Math.Max(length, 1), exchange.Aborted).ConfigureAwait(false);
-                var take = first.Buffer.Slice(0, Math.Min(first.Buffer.Length, link.Options.ChunkBytes));
-                tee?.Append(take);
-                frame.AppendBody(take, encoder);
-                sentInline = take.Length;
-                complete = first.IsCompleted && take.Length == first.Buffer.Length;
-                body.AdvanceTo(take.End);
-            }
-
-            if (complete)
-            {
-                frame.EndBody(sentInline);
-            }
-
-            await BodyPump.SendChunkAsync(link, frame, exchange.DownloadWindow, exchange.Aborted).ConfigureAwait(false);
-            if (!complete)
-            {
-                await BodyPump.SendAsync(link, exchange.StreamId, fromInitiator: false, body, encoder, exchange.DownloadWindow, sentInline, null, tee, exchange.Aborted)
-                    .ConfigureAwait(false);
-            }
-
-            return true;
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or StreamResetException or TimeoutException && exchange.Aborted.IsCancellationRequested)
-        {
-            HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, exchange.Head.Target, exchange.AbortReason ?? ResetReason.CallerGone);
-            return false;
-        }
-        catch (Exception exception) when (exception is IOException or HttpRequestException or TimeoutException)
-        {
-            // The callee's body broke off (or the caller stopped granting room): the caller must not take what came as whole.
-            var reason = exception is TimeoutException ? ResetReason.Idle : ResetReason.SourceFailed;
-            HttpProxyLog.ResponseBroken(_logger, exception, exchange.StreamId, exchange.Head.Target);
-            link.Post(FrameWriter.Reset(exchange.StreamId, fromInitiator: false, reason));
-            return false;
+            return (new CalleeCallResult(ExitOutcome.CalleeUnreachable, exception.Message, exception), null);
         }
     }
 
@@ -406,117 +287,33 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    private static HttpRequestMessage BuildRequest(ExitExchange exchange, string? callerKey, BodyHashingStream? hashed)
+    /// <summary>Logs how the request ended and sends the caller's side what <see cref="ExitAnswers"/> says.</summary>
+    private async Task SettleAsync(PeerLink link, ExitExchange exchange, CalleeCallResult result)
     {
         var head = exchange.Head;
-        var request = new HttpRequestMessage(new HttpMethod(head.Method), head.Target)
+        switch (result.Outcome)
         {
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        if (head.HasBody)
-        {
-            var content = new StreamContent(hashed ?? (Stream)exchange.RequestBody, 64 * 1024);
-            content.Headers.ContentLength = head.ContentLength;
-            request.Content = content;
+            case ExitOutcome.DeadlinePassed:
+                HttpProxyLog.ExpiredNotCalled(_logger, exchange.StreamId, head.Method, head.Target);
+                break;
+            case ExitOutcome.TargetRefused:
+                HttpProxyLog.TargetRefused(_logger, exchange.StreamId, head.Target, link.Peer);
+                break;
+            case ExitOutcome.CalleeUnreachable:
+                HttpProxyLog.CalleeUnreachable(_logger, result.Error!, exchange.StreamId, head.Target);
+                break;
+            case ExitOutcome.CalleeBodyBroken or ExitOutcome.CallerStalled:
+                HttpProxyLog.ResponseBroken(_logger, result.Error!, exchange.StreamId, head.Target);
+                break;
+            case ExitOutcome.CallerGone or ExitOutcome.ProtocolViolation:
+                HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, head.Target, exchange.AbortReason ?? ResetReason.CallerGone);
+                break;
+            case ExitOutcome.Stopping:
+                HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, head.Target, exchange.AbortReason ?? ResetReason.NodeRestarted);
+                break;
         }
 
-        string? forwardedFor = null;
-        string? forwarded = null;
-        foreach (var (name, value) in head.Headers)
-        {
-            // Host and scheme are set from the head below, never appended to what came (a trusted proxy's view is already in the head).
-            if (string.Equals(name, HeaderNames.Expect, StringComparison.OrdinalIgnoreCase)
-                || string.Equals(name, "X-Forwarded-Host", StringComparison.OrdinalIgnoreCase)
-                || string.Equals(name, "X-Forwarded-Proto", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            // A chain only a trusted proxy's headers can have started: this hop is added to its end.
-            if (string.Equals(name, "X-Forwarded-For", StringComparison.OrdinalIgnoreCase))
-            {
-                forwardedFor = forwardedFor is null ? value : forwardedFor + ", " + value;
-                continue;
-            }
-
-            if (string.Equals(name, "Forwarded", StringComparison.OrdinalIgnoreCase))
-            {
-                forwarded = forwarded is null ? value : forwarded + ", " + value;
-                continue;
-            }
-
-            HeaderList.AddField(request, name, value);
-        }
-
-        // RFC 7239 and the de facto X-Forwarded-* set: who called, and how.
-        var caller = head.CallerAddress;
-        var forNode = caller is null ? "unknown" : caller.Contains(':', StringComparison.Ordinal) ? $"\"[{caller}]\"" : caller;
-        var thisHop = $"for={forNode};host=\"{head.CallerHost}\";proto={head.CallerScheme}";
-        request.Headers.TryAddWithoutValidation("Forwarded", forwarded is null ? thisHop : $"{forwarded}, {thisHop}");
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", caller is null ? forwardedFor : forwardedFor is null ? caller : $"{forwardedFor}, {caller}");
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", head.CallerHost);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", head.CallerScheme);
-        if (callerKey is null)
-        {
-            // One key per relayed request, the same when it is repeated after a restart, so the callee can tell.
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", $"\"{exchange.StreamId}\"");
-        }
-
-        return request;
-    }
-
-    private async Task AnswerRepeatAsync(PeerLink link, ExitExchange exchange, string callerKey, StoredResponse kept)
-    {
-        var head = exchange.Head;
-        if (!string.Equals(kept.Method, head.Method, StringComparison.OrdinalIgnoreCase) || kept.Target != head.Target)
-        {
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey, "method or target"), []).ConfigureAwait(false);
-            return;
-        }
-
-        // The repeat's body is read whole before anything is answered: the same key with another body is another request.
-        byte[]? bodyHash = BodyHashingStream.EmptyBodyHash;
-        if (head.HasBody)
-        {
-            using var hashed = new BodyHashingStream(exchange.RequestBody);
-            bodyHash = await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
-            if (bodyHash is null)
-            {
-                // The caller's body broke off: nobody waits for an answer.
-                return;
-            }
-        }
-
-        if (kept.RequestBodyHash is { } first && !first.AsSpan().SequenceEqual(bodyHash))
-        {
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.IdempotencyKeyReused(callerKey, "body"), []).ConfigureAwait(false);
-            return;
-        }
-
-        var path = _store.BodyPath(link.Peer, kept.StreamId);
-        if (!kept.BodyStored || kept.Head is not { } stored || !File.Exists(path))
-        {
-            await SendProblemAsync(link, exchange.StreamId, RelayProblem.ResponseNotStored(callerKey), []).ConfigureAwait(false);
-            return;
-        }
-
-        var replayed = stored with { Headers = stored.Headers.With("Relay-Replayed", "true") };
-        HttpProxyLog.AnsweredFromStore(_logger, exchange.StreamId, callerKey);
-        _metrics.ReplayedFromStore(link.Peer);
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, useAsync: true);
-        await using (file.ConfigureAwait(false))
-        {
-            var reader = PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: link.Options.ChunkBytes, leaveOpen: true));
-            try
-            {
-                await SendResponseAsync(link, exchange, replayed, reader, head.ResponseCodec, tee: null).ConfigureAwait(false);
-            }
-            finally
-            {
-                await reader.CompleteAsync().ConfigureAwait(false);
-            }
-        }
+        await ExitFrames.SendAsync(link, exchange.StreamId, ExitAnswers.For(result, head)).ConfigureAwait(false);
     }
 
     private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null) =>
@@ -524,16 +321,28 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private async Task PurgeAsync()
     {
+        List<string> files;
         try
         {
-            foreach (var path in await _store.PurgeAsync(_time.GetUtcNow() - _options.IdempotencyKeyLifetime).ConfigureAwait(false))
-            {
-                File.Delete(path);
-            }
+            files = await _store.PurgeAsync(_time.GetUtcNow() - _options.IdempotencyKeyLifetime).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception exception) when (exception is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
         {
             HttpProxyLog.PurgeFailed(_logger, exception);
+            return;
+        }
+
+        // Their rows are gone: a file that cannot be deleted now is only space, and must not keep the others.
+        foreach (var path in files)
+        {
+            try
+            {
+                _store.FileSystem.File.Delete(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                HttpProxyLog.PurgeFailed(_logger, exception);
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ internal static class RelayProblem
         Create(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency key reused", $"Idempotency-Key {key} was first used for a request with a different {what}.");
 
     public static ProblemDetails ResponseNotStored(string key) =>
-        Create(StatusCodes.Status409Conflict, "response-not-stored", "Response not kept", $"The response to Idempotency-Key {key} was too large to keep; the request was not repeated.");
+        Create(StatusCodes.Status409Conflict, "response-not-stored", "Response not kept", $"The response to Idempotency-Key {key} was not kept (too large, or the disk would not take it); the request was not repeated.");
 
     public static ProblemDetails UnsupportedVersion(string peer, IReadOnlyList<int> supported)
     {

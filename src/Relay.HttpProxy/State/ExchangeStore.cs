@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using Relay.HttpProxy.Protocol;
 using Relay.Layer1.State;
 
@@ -29,22 +30,27 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     private readonly GroupCommitDatabase _database;
 
-    private ExchangeStore(GroupCommitDatabase database, string bodyDirectory)
+    private ExchangeStore(GroupCommitDatabase database, IFileSystem fileSystem, string bodyDirectory)
     {
         _database = database;
+        FileSystem = fileSystem;
         BodyDirectory = bodyDirectory;
     }
+
+    /// <summary>Where kept response bodies are written and read; the database itself is on the real disk, where SQLite opens it.</summary>
+    public IFileSystem FileSystem { get; }
 
     /// <summary>Where kept response bodies live, one file per stream.</summary>
     public string BodyDirectory { get; }
 
-    public static ExchangeStore Open(string stateDirectory)
+    public static ExchangeStore Open(IFileSystem fileSystem, string stateDirectory)
     {
+        ArgumentNullException.ThrowIfNull(fileSystem);
         var bodies = Path.Combine(stateDirectory, "responses");
-        OwnerOnlyFiles.CreateDirectory(stateDirectory);
-        OwnerOnlyFiles.CreateDirectory(bodies);
+        OwnerOnlyFiles.CreateDatabaseDirectory(stateDirectory);
+        OwnerOnlyFiles.CreateDirectory(fileSystem, bodies);
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), "");
-        var store = new ExchangeStore(database, bodies);
+        var store = new ExchangeStore(database, fileSystem, bodies);
         store.MigrateAsync().GetAwaiter().GetResult();
         return store;
     }

@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using Microsoft.Data.Sqlite;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
@@ -32,7 +33,7 @@ public sealed class ExchangeStoreMigrationTests : IDisposable
             create.ExecuteNonQuery();
         }
 
-        await using var store = ExchangeStore.Open(_folder.Path);
+        await using var store = ExchangeStore.Open(new FileSystem(), _folder.Path);
 
         Assert.Null(await store.FindResponseAsync("site-a", "any-scope", "\"k\""));
         var id = Guid.NewGuid();
@@ -52,11 +53,11 @@ public sealed class ExchangeStoreMigrationTests : IDisposable
     [Fact]
     public async Task MigratedDatabase_OpensAgain()
     {
-        await using (ExchangeStore.Open(_folder.Path))
+        await using (ExchangeStore.Open(new FileSystem(), _folder.Path))
         {
         }
 
-        await using var again = ExchangeStore.Open(_folder.Path);
+        await using var again = ExchangeStore.Open(new FileSystem(), _folder.Path);
         Assert.Null(await again.FindResponseAsync("site-a", "scope", "\"k\""));
     }
 }

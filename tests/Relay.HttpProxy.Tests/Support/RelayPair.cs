@@ -19,6 +19,8 @@ namespace Relay.HttpProxy.Tests.Support;
 /// site-b with egress, each with its own outbox and inbox, and a fault-injecting pipe in each
 /// direction between them. Routes on site-a: <c>/svc/</c> to the callee (compressed),
 /// <c>/raw/</c> to the callee (not compressed), <c>/blocked/</c> to a target site-b does not allow.
+/// When site-b is given an in-memory file system, site-a, the pipes and the keys are on it too (a
+/// pipe moves files between both nodes' folders); SQLite state stays on the real disk.
 /// </summary>
 internal sealed class RelayPair : IAsyncDisposable
 {
@@ -28,6 +30,7 @@ internal sealed class RelayPair : IAsyncDisposable
     private IHost? _b;
     private LogCapture? _logsA;
     private IFileSystem? _fileSystemA;
+    private IFileSystem? _fileSystemB;
 
     // RELAY_TEST_LOGS=1 shows both nodes' logs on the test run's console.
     private static readonly Action<Microsoft.Extensions.Logging.ILoggingBuilder> Logging =
@@ -62,10 +65,14 @@ internal sealed class RelayPair : IAsyncDisposable
     public string Folder => _folder.Path;
 
     public static async Task<RelayPair> StartAsync(
-        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null, IFileSystem? fileSystemA = null)
+        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null, IFileSystem? fileSystemA = null,
+        IFileSystem? fileSystemB = null)
     {
         var keys = folder.Sub("keys");
-        var fileSystem = new FileSystem();
+        var inMemory = fileSystemB as System.IO.Abstractions.TestingHelpers.MockFileSystem;
+        var fileSystem = (IFileSystem?)inMemory ?? new FileSystem();
+        fileSystemA ??= inMemory;
+        fileSystem.Directory.CreateDirectory(keys);
         foreach (var id in new[] { "site-a", "site-b" })
         {
             using var pair = NodeKeyPair.Generate(id);
@@ -83,7 +90,7 @@ internal sealed class RelayPair : IAsyncDisposable
         configureA?.Invoke(a);
         configureB?.Invoke(b);
 
-        var relay = new RelayPair(folder, a, b);
+        var relay = new RelayPair(folder, a, b) { _fileSystemB = fileSystemB };
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, a.Exchange.Outbox, b.Exchange.Inbox, profile with { Seed = profile.Seed + 1 }));
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, b.Exchange.Outbox, a.Exchange.Inbox, profile with { Seed = profile.Seed + 2 }));
         foreach (var pipe in relay._pipes)
@@ -189,7 +196,7 @@ internal sealed class RelayPair : IAsyncDisposable
 
     private async Task StartBAsync()
     {
-        _b = RelayHost.Build(OptionsB, new ConfigurationBuilder().Build(), Logging);
+        _b = RelayHost.Build(OptionsB, new ConfigurationBuilder().Build(), Logging, fileSystem: _fileSystemB);
         await _b.StartAsync();
     }
 }
