@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.IO.Abstractions;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,7 @@ public sealed class HttpRelay : IAsyncDisposable
     /// <param name="loggerFactory">Logs, or null for none.</param>
     /// <param name="time">The clock, or null for the system's.</param>
     /// <param name="meterFactory">Creates the <c>Relay</c> meter, or null for a meter of its own.</param>
+    /// <param name="fileSystem">Where responses to requests answered 202 are kept, or null for the real disk (SQLite databases are always on the real disk).</param>
     public static async Task<HttpRelay> StartAsync(
         Layer1Node node,
         string stateDirectory,
@@ -64,7 +66,8 @@ public sealed class HttpRelay : IAsyncDisposable
         EgressOptions? egress,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? time = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IFileSystem? fileSystem = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(channel);
@@ -101,7 +104,7 @@ public sealed class HttpRelay : IAsyncDisposable
         EntryForwarder? entry = null;
         if (ingress is not null)
         {
-            asyncStore = AsyncRequestStore.Open(stateDirectory);
+            asyncStore = AsyncRequestStore.Open(stateDirectory, fileSystem ?? new FileSystem());
             asyncRequests = new AsyncRequests(ingress, asyncStore, links, time, logger);
             entry = new EntryForwarder(links, ingress, time, logger, metrics, asyncRequests);
         }
@@ -162,7 +165,7 @@ public sealed class HttpRelay : IAsyncDisposable
 
     /// <summary><c>GET /relay/requests/{id}</c>: a request answered 202, pending or with its kept response.</summary>
     public Task ServeAsyncResponseAsync(HttpContext context, string id) =>
-        _async is null ? throw new InvalidOperationException("This node has no ingress.") : _async.ServeAsync(context, id);
+        _async is null ? throw new InvalidOperationException("This node has no ingress.") : _async.Endpoint.ServeAsync(context, id);
 
     /// <summary>Requests answered 202 still waiting for their response, and callbacks being delivered.</summary>
     public (int WaitingForResponse, int CallbacksBeingDelivered) GetAsyncStatus() =>

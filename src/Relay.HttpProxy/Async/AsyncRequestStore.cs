@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using Microsoft.Data.Sqlite;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
@@ -18,19 +19,20 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
 
     private readonly GroupCommitDatabase _database;
 
-    private AsyncRequestStore(GroupCommitDatabase database, string bodyDirectory)
+    private AsyncRequestStore(GroupCommitDatabase database, KeptResponseFiles bodies)
     {
         _database = database;
-        BodyDirectory = bodyDirectory;
+        Bodies = bodies;
     }
 
-    public string BodyDirectory { get; }
+    /// <summary>Where the response bodies are kept.</summary>
+    public KeptResponseFiles Bodies { get; }
 
-    public static AsyncRequestStore Open(string stateDirectory)
+    /// <summary>Opens the record (SQLite, on the real disk) and the body folder beside it (on <paramref name="fileSystem"/>).</summary>
+    public static AsyncRequestStore Open(string stateDirectory, IFileSystem fileSystem)
     {
-        var bodies = Path.Combine(stateDirectory, "async");
-        OwnerOnlyFiles.CreateDirectory(stateDirectory);
-        OwnerOnlyFiles.CreateDirectory(bodies);
+        OwnerOnlyFiles.CreateDatabaseDirectory(stateDirectory);
+        var bodies = new KeptResponseFiles(fileSystem, fileSystem.Path.Combine(stateDirectory, "async"));
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), """
             CREATE TABLE IF NOT EXISTS async_request (
                 id BLOB PRIMARY KEY, peer TEXT NOT NULL, mode INTEGER NOT NULL, callback_url TEXT, state INTEGER NOT NULL,
@@ -39,8 +41,6 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             """);
         return new AsyncRequestStore(database, bodies);
     }
-
-    public string BodyPath(Guid id) => Path.Combine(BodyDirectory, $"{id:N}.body");
 
     public Task InsertAsync(Guid id, string peer, AsyncMode mode, string? callbackUrl, DateTimeOffset now) =>
         Execute(
