@@ -28,6 +28,7 @@ internal sealed class RelayPair : IAsyncDisposable
     private IHost? _b;
     private LogCapture? _logsA;
     private IFileSystem? _fileSystemA;
+    private IFileSystem? _fileSystemB;
 
     // RELAY_TEST_LOGS=1 shows both nodes' logs on the test run's console.
     private static readonly Action<Microsoft.Extensions.Logging.ILoggingBuilder> Logging =
@@ -61,11 +62,24 @@ internal sealed class RelayPair : IAsyncDisposable
 
     public string Folder => _folder.Path;
 
+    /// <param name="fileSystem">
+    /// Where both nodes' files (but their SQLite databases), their keys and the pipes between them live:
+    /// an in-memory one keeps everything but the databases off the disk. The machine's when null.
+    /// </param>
     public static async Task<RelayPair> StartAsync(
-        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null, IFileSystem? fileSystemA = null)
+        TemporaryFolder folder,
+        string calleeBaseUrl,
+        FaultProfile profile,
+        Action<RelayOptions>? configureA = null,
+        Action<RelayOptions>? configureB = null,
+        LogCapture? logsA = null,
+        IFileSystem? fileSystemA = null,
+        IFileSystem? fileSystem = null)
     {
         var keys = folder.Sub("keys");
-        var fileSystem = new FileSystem();
+        var shared = fileSystem;
+        fileSystem ??= new FileSystem();
+        fileSystem.Directory.CreateDirectory(keys);
         foreach (var id in new[] { "site-a", "site-b" })
         {
             using var pair = NodeKeyPair.Generate(id);
@@ -83,7 +97,13 @@ internal sealed class RelayPair : IAsyncDisposable
         configureA?.Invoke(a);
         configureB?.Invoke(b);
 
-        var relay = new RelayPair(folder, a, b);
+        var relay = new RelayPair(folder, a, b) { _fileSystemB = shared };
+        foreach (var exchange in new[] { a.Exchange, b.Exchange })
+        {
+            fileSystem.Directory.CreateDirectory(exchange.Outbox);
+            fileSystem.Directory.CreateDirectory(exchange.Inbox);
+        }
+
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, a.Exchange.Outbox, b.Exchange.Inbox, profile with { Seed = profile.Seed + 1 }));
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, b.Exchange.Outbox, a.Exchange.Inbox, profile with { Seed = profile.Seed + 2 }));
         foreach (var pipe in relay._pipes)
@@ -93,8 +113,8 @@ internal sealed class RelayPair : IAsyncDisposable
 
         await relay.StartBAsync();
         relay._logsA = logsA;
-        relay._fileSystemA = fileSystemA;
-        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA), fileSystem: fileSystemA);
+        relay._fileSystemA = fileSystemA ?? shared;
+        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA), fileSystem: relay._fileSystemA);
         await relay._a.StartAsync();
         var address = relay._a.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         relay.Ingress = new Uri(address);
@@ -189,7 +209,7 @@ internal sealed class RelayPair : IAsyncDisposable
 
     private async Task StartBAsync()
     {
-        _b = RelayHost.Build(OptionsB, new ConfigurationBuilder().Build(), Logging);
+        _b = RelayHost.Build(OptionsB, new ConfigurationBuilder().Build(), Logging, fileSystem: _fileSystemB);
         await _b.StartAsync();
     }
 }
