@@ -116,25 +116,36 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             return open;
         });
 
-    /// <summary>Forgets answered requests completed before <paramref name="before"/> (callbacks settled); returns their ids.</summary>
-    public Task<List<Guid>> PurgeAsync(DateTimeOffset before) =>
+    /// <summary>Answered requests completed before <paramref name="before"/> whose callbacks are settled: theirs can be forgotten.</summary>
+    public Task<List<Guid>> ExpiredAsync(DateTimeOffset before) =>
         _database.RunAsync(database =>
         {
-            const string Where = "state >= $complete AND completed < $before AND callback_state <> $pending";
-            (string, object?)[] parameters = [("$complete", (int)AsyncState.Complete), ("$before", before.ToUnixTimeMilliseconds()), ("$pending", (int)CallbackState.Pending)];
+            using var select = database.Command(
+                "SELECT id FROM async_request WHERE state >= $complete AND completed < $before AND callback_state <> $pending",
+                ("$complete", (int)AsyncState.Complete),
+                ("$before", before.ToUnixTimeMilliseconds()),
+                ("$pending", (int)CallbackState.Pending));
+            using var reader = select.ExecuteReader();
             var ids = new List<Guid>();
-            using (var select = database.Command("SELECT id FROM async_request WHERE " + Where, parameters))
-            using (var reader = select.ExecuteReader())
+            while (reader.Read())
             {
-                while (reader.Read())
-                {
-                    ids.Add(new Guid((byte[])reader.GetValue(0)));
-                }
+                ids.Add(new Guid((byte[])reader.GetValue(0)));
             }
 
-            using var delete = database.Command("DELETE FROM async_request WHERE " + Where, parameters);
-            delete.ExecuteNonQuery();
             return ids;
+        });
+
+    /// <summary>Forgets requests (their kept files already deleted).</summary>
+    public Task ForgetAsync(IReadOnlyCollection<Guid> ids) =>
+        ids.Count == 0 ? Task.CompletedTask : _database.RunAsync(database =>
+        {
+            foreach (var id in ids)
+            {
+                using var delete = database.Command("DELETE FROM async_request WHERE id = $id", ("$id", id.ToByteArray()));
+                delete.ExecuteNonQuery();
+            }
+
+            return ids.Count;
         });
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();

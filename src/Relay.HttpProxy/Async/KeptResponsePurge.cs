@@ -1,50 +1,48 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Relay.HttpProxy.Diagnostics;
 
 namespace Relay.HttpProxy.Async;
 
 /// <summary>
-/// Forgets requests whose responses have expired and deletes their files, giving their bytes back
-/// to the storage budget. A file that cannot be deleted now (a failing disk, a file held open) is
-/// tried again at each later purge, so neither it nor the files after it are lost track of.
+/// Forgets requests whose responses have expired, deleting their files first and giving their bytes
+/// back to the storage budget. A request whose file cannot be deleted now (a failing disk, a file
+/// held open) stays recorded, so the next purge, also after a restart, tries it again; it does not
+/// stop the files after it.
 /// </summary>
 internal sealed class KeptResponsePurge(AsyncRequestStore store, AsyncStorageBudget budget, TimeSpan lifetime, ILogger logger)
 {
-    private readonly ConcurrentDictionary<Guid, byte> _undeleted = new();
-
-    /// <summary>Files of forgotten requests that are still to be deleted.</summary>
-    public int Undeleted => _undeleted.Count;
-
-    /// <summary>Purges what expired before <paramref name="now"/> less the lifetime; returns the files deleted.</summary>
-    public async Task<int> PurgeAsync(DateTimeOffset now)
+    /// <summary>Purges what was completed before <paramref name="now"/> less the lifetime; returns how many were forgotten and how many are left for the next purge.</summary>
+    public async Task<(int Forgotten, int Left)> PurgeAsync(DateTimeOffset now)
     {
         try
         {
-            foreach (var id in await store.PurgeAsync(now - lifetime).ConfigureAwait(false))
+            var expired = await store.ExpiredAsync(now - lifetime).ConfigureAwait(false);
+            var deleted = new List<Guid>(expired.Count);
+            foreach (var id in expired)
             {
-                _undeleted.TryAdd(id, 0);
+                if (store.Bodies.TryDelete(id, out var failure) is not { } freed)
+                {
+                    HttpProxyLog.PurgeFailed(logger, failure!);
+                    continue;
+                }
+
+                budget.Give(freed);
+                deleted.Add(id);
             }
+
+            await store.ForgetAsync(deleted).ConfigureAwait(false);
+            if (expired.Count > 0)
+            {
+                HttpProxyLog.KeptResponsesPurged(logger, deleted.Count, expired.Count - deleted.Count);
+            }
+
+            return (deleted.Count, expired.Count - deleted.Count);
         }
         catch (Exception exception) when (exception is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
         {
+            // The node is stopping, or the record cannot be read now: the next purge starts over.
             HttpProxyLog.PurgeFailed(logger, exception);
+            return (0, 0);
         }
-
-        var deleted = 0;
-        foreach (var id in _undeleted.Keys)
-        {
-            if (store.Bodies.TryDelete(id, out var failure) is not { } freed)
-            {
-                HttpProxyLog.PurgeFailed(logger, failure!);
-                continue;
-            }
-
-            _undeleted.TryRemove(id, out _);
-            budget.Give(freed);
-            deleted++;
-        }
-
-        return deleted;
     }
 }

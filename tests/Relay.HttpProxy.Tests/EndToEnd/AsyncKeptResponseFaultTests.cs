@@ -6,14 +6,16 @@ using Relay.Tests.Shared;
 namespace Relay.HttpProxy.Tests.EndToEnd;
 
 /// <summary>
-/// Responses kept for requests answered 202 on a disk that fails: full, or cutting a write off part
-/// way. The poll or callback gets an <c>async-response-not-kept</c> problem instead of a broken
-/// body, what was written goes, the storage budget gets its bytes back, and the node keeps working.
+/// Responses kept for requests answered 202 on a disk that fails: full, cutting a write off part
+/// way, or refusing a delete. The poll or callback gets an <c>async-response-not-kept</c> problem
+/// instead of a broken body, what was written goes, the storage budget gets its bytes back, a purge
+/// goes on past a file it cannot delete, and the node keeps working.
 /// Both nodes run on one in-memory file system (their SQLite databases on the real disk).
 /// </summary>
 public sealed class AsyncKeptResponseFaultTests : IAsyncLifetime, IDisposable
 {
     private const int FrameFailedEvent = 2205;
+    private const int PurgedEvent = 2015;
     private readonly TemporaryFolder _folder = new();
     private readonly LogCapture _logs = new();
     private readonly FaultyFileSystem _fileSystem;
@@ -99,6 +101,32 @@ public sealed class AsyncKeptResponseFaultTests : IAsyncLifetime, IDisposable
         await AssertStillKeepsResponsesAsync();
     }
 
+    [Fact]
+    public async Task DeleteThatThrowsDuringAPurge_DoesNotStopTheOtherDeletes_NorTheNextPurge()
+    {
+        var locations = new[] { await KeptAsync(), await KeptAsync() };
+
+        // Expired at once; each start purges at its first sweep.
+        _relay.OptionsA.Ingress!.AsyncResponseLifetime = TimeSpan.FromMilliseconds(1);
+        _fileSystem.FailDeletes(1);
+        await _relay.RestartAAsync();
+        await _logs.WaitForAsync(PurgedEvent, message => message.Contains("Forgot 1 expired", StringComparison.Ordinal) && message.Contains("; 1 could not", StringComparison.Ordinal));
+
+        Assert.Equal(1, _fileSystem.DeletesFailed);
+        var left = Assert.Single(_fileSystem.Directory.EnumerateFiles(KeptFolder));
+        Assert.Equal(_fileSystem.FileInfo.New(left).Length, _relay.NodeA.GetStatus().AsyncStorageBytes);
+        foreach (var location in locations)
+        {
+            using var expired = await _relay.Client.GetAsync(location);
+            await Problem.AssertAsync(expired, 404, "unknown-request");
+        }
+
+        await _relay.RestartAAsync();
+        await _logs.WaitForAsync(PurgedEvent, message => message.Contains("Forgot 1 expired", StringComparison.Ordinal) && message.Contains("; 0 could not", StringComparison.Ordinal));
+
+        AssertNothingKept();
+    }
+
     private void AssertNothingKept()
     {
         Assert.Empty(_fileSystem.Directory.EnumerateFiles(KeptFolder));
@@ -119,6 +147,15 @@ public sealed class AsyncKeptResponseFaultTests : IAsyncLifetime, IDisposable
         var onDisk = _fileSystem.Directory.EnumerateFiles(KeptFolder).Sum(path => _fileSystem.FileInfo.New(path).Length);
         Assert.InRange(onDisk, 100000, 110000);
         Assert.Equal(onDisk, _relay.NodeA.GetStatus().AsyncStorageBytes);
+    }
+
+    // A response kept whole and polled once.
+    private async Task<string> KeptAsync()
+    {
+        var location = await AcceptedAsync("/raw/download/50000");
+        using var poll = await PollUntilAnsweredAsync(location);
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        return location;
     }
 
     private async Task<string> AcceptedAsync(string path)
