@@ -20,7 +20,6 @@ namespace Relay.HttpProxy.Async;
 internal sealed class AsyncRequests : IAsyncDisposable
 {
     public const string CallbackHeader = "Relay-Callback";
-    public const string StatusHeader = CallbackDelivery.StatusHeader;
     public const string RequestIdHeader = "Relay-Request-Id";
     public const string LocationPrefix = "/relay/requests/";
 
