@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.IO.Abstractions;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,7 @@ public sealed class HttpRelay : IAsyncDisposable
     /// <param name="loggerFactory">Logs, or null for none.</param>
     /// <param name="time">The clock, or null for the system's.</param>
     /// <param name="meterFactory">Creates the <c>Relay</c> meter, or null for a meter of its own.</param>
+    /// <param name="fileSystem">Where kept responses (for requests answered 202, and for repeats of an <c>Idempotency-Key</c>) live; null for the layer-1 node's. SQLite databases are always on the real disk.</param>
     public static async Task<HttpRelay> StartAsync(
         Layer1Node node,
         string stateDirectory,
@@ -64,11 +66,13 @@ public sealed class HttpRelay : IAsyncDisposable
         EgressOptions? egress,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? time = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IFileSystem? fileSystem = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(channel);
         time ??= TimeProvider.System;
+        fileSystem ??= node.FileSystem;
         var logger = (ILogger?)loggerFactory?.CreateLogger<HttpRelay>() ?? NullLogger.Instance;
         var metrics = new HttpProxyMetrics(meterFactory);
         var links = node.Peers.ToDictionary(peer => peer, peer => new PeerLink(peer, node, channel, logger), StringComparer.Ordinal);
@@ -77,7 +81,7 @@ public sealed class HttpRelay : IAsyncDisposable
         HttpMessageInvoker? invoker = null;
         if (egress is not null)
         {
-            store = ExchangeStore.Open(node.FileSystem, stateDirectory);
+            store = ExchangeStore.Open(fileSystem, stateDirectory);
             invoker = new HttpMessageInvoker(new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -101,7 +105,7 @@ public sealed class HttpRelay : IAsyncDisposable
         EntryForwarder? entry = null;
         if (ingress is not null)
         {
-            asyncStore = AsyncRequestStore.Open(stateDirectory);
+            asyncStore = AsyncRequestStore.Open(stateDirectory, fileSystem);
             asyncRequests = new AsyncRequests(ingress, asyncStore, links, time, logger);
             entry = new EntryForwarder(links, ingress, time, logger, metrics, asyncRequests);
         }
@@ -162,7 +166,7 @@ public sealed class HttpRelay : IAsyncDisposable
 
     /// <summary><c>GET /relay/requests/{id}</c>: a request answered 202, pending or with its kept response.</summary>
     public Task ServeAsyncResponseAsync(HttpContext context, string id) =>
-        _async is null ? throw new InvalidOperationException("This node has no ingress.") : _async.ServeAsync(context, id);
+        _async is null ? throw new InvalidOperationException("This node has no ingress.") : _async.Endpoint.ServeAsync(context, id);
 
     /// <summary>Requests answered 202 still waiting for their response, and callbacks being delivered.</summary>
     public (int WaitingForResponse, int CallbacksBeingDelivered) GetAsyncStatus() =>

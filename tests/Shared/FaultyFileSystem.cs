@@ -5,9 +5,9 @@ using Microsoft.Win32.SafeHandles;
 namespace Relay.Tests.Shared;
 
 /// <summary>
-/// An in-memory file system whose renames and writes can be made to fail, for paths a predicate
-/// picks: a rename that throws, a disk that is full (every write fails), and a write cut off part
-/// way (the first bytes land, then the disk fills), and a delete that throws.
+/// An in-memory file system whose renames, deletes and writes can be made to fail, for paths a
+/// predicate picks: a rename or delete that throws, a disk that is full (every write fails), and a
+/// write cut off part way (the first bytes land, then the disk fills).
 /// </summary>
 internal sealed class FaultyFileSystem : MockFileSystem
 {
@@ -17,8 +17,8 @@ internal sealed class FaultyFileSystem : MockFileSystem
     private readonly FaultyFile _file;
     private readonly FaultyFileStreamFactory _streams;
     private int _renameFailures;
-    private int _writeFailures;
     private int _deleteFailures;
+    private int _writeFailures;
     private long _bytesBeforeFailure = -1;
 
     public FaultyFileSystem()
@@ -41,11 +41,11 @@ internal sealed class FaultyFileSystem : MockFileSystem
 
     public int DeletesFailed { get; private set; }
 
-    /// <summary>The next <paramref name="count"/> deletes of affected paths throw, leaving the file.</summary>
-    public void FailDeletes(int count) => Volatile.Write(ref _deleteFailures, count);
-
     /// <summary>The next <paramref name="count"/> renames onto an affected path throw.</summary>
     public void FailRenames(int count) => Volatile.Write(ref _renameFailures, count);
+
+    /// <summary>The next <paramref name="count"/> deletes of an affected path throw.</summary>
+    public void FailDeletes(int count) => Volatile.Write(ref _deleteFailures, count);
 
     /// <summary>
     /// The next <paramref name="count"/> writes to affected paths that would take a file past
@@ -61,9 +61,8 @@ internal sealed class FaultyFileSystem : MockFileSystem
 
     private bool TakeRenameFailure(string destination)
     {
-        if (!IsAffected(destination) || Interlocked.Decrement(ref _renameFailures) < 0)
+        if (!TakeFailure(ref _renameFailures, destination))
         {
-            Interlocked.Exchange(ref _renameFailures, 0);
             return false;
         }
 
@@ -71,21 +70,31 @@ internal sealed class FaultyFileSystem : MockFileSystem
         return true;
     }
 
-    // Other paths leave the count alone: the node deletes files of its own all the time.
     private bool TakeDeleteFailure(string path)
+    {
+        if (!TakeFailure(ref _deleteFailures, path))
+        {
+            return false;
+        }
+
+        DeletesFailed++;
+        return true;
+    }
+
+    // A path the faults do not apply to leaves the armed failures for the next one that does.
+    private bool TakeFailure(ref int armed, string path)
     {
         if (!IsAffected(path))
         {
             return false;
         }
 
-        if (Interlocked.Decrement(ref _deleteFailures) < 0)
+        if (Interlocked.Decrement(ref armed) < 0)
         {
-            Interlocked.Exchange(ref _deleteFailures, 0);
+            Interlocked.Exchange(ref armed, 0);
             return false;
         }
 
-        DeletesFailed++;
         return true;
     }
 

@@ -59,7 +59,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         var services = new Layer1NodeServices { FileSystem = _fileSystem, LoggerFactory = _loggerFactory, MeterFactory = _meterFactory };
         _node = Layer1Node.Open(_options.Exchange, keys, peers, services);
         _startedAt = DateTimeOffset.UtcNow;
-        _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory).ConfigureAwait(false);
+        _relay = await HttpRelay.StartAsync(_node, _options.Node.StateDirectory, _options.Http, _options.Ingress, _options.Egress, _loggerFactory, meterFactory: _meterFactory, fileSystem: _fileSystem).ConfigureAwait(false);
         _relay.DescribePeerTrouble = peer => string.Join(" ", LinkWarnings(peer));
         // Written once before start-up returns, so the status file is there as soon as the node runs.
         WriteStatus();

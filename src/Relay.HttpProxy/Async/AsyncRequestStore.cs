@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using Microsoft.Data.Sqlite;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
@@ -18,19 +19,20 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
 
     private readonly GroupCommitDatabase _database;
 
-    private AsyncRequestStore(GroupCommitDatabase database, string bodyDirectory)
+    private AsyncRequestStore(GroupCommitDatabase database, KeptResponseFiles bodies)
     {
         _database = database;
-        BodyDirectory = bodyDirectory;
+        Bodies = bodies;
     }
 
-    public string BodyDirectory { get; }
+    /// <summary>Where the response bodies are kept.</summary>
+    public KeptResponseFiles Bodies { get; }
 
-    public static AsyncRequestStore Open(string stateDirectory)
+    /// <summary>Opens the record (SQLite, on the real disk) and the body folder beside it (on <paramref name="fileSystem"/>).</summary>
+    public static AsyncRequestStore Open(string stateDirectory, IFileSystem fileSystem)
     {
-        var bodies = Path.Combine(stateDirectory, "async");
-        OwnerOnlyFiles.CreateDirectory(stateDirectory);
-        OwnerOnlyFiles.CreateDirectory(bodies);
+        OwnerOnlyFiles.CreateDatabaseDirectory(stateDirectory);
+        var bodies = new KeptResponseFiles(fileSystem, fileSystem.Path.Combine(stateDirectory, "async"));
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), """
             CREATE TABLE IF NOT EXISTS async_request (
                 id BLOB PRIMARY KEY, peer TEXT NOT NULL, mode INTEGER NOT NULL, callback_url TEXT, state INTEGER NOT NULL,
@@ -39,8 +41,6 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             """);
         return new AsyncRequestStore(database, bodies);
     }
-
-    public string BodyPath(Guid id) => Path.Combine(BodyDirectory, $"{id:N}.body");
 
     public Task InsertAsync(Guid id, string peer, AsyncMode mode, string? callbackUrl, DateTimeOffset now) =>
         Execute(
@@ -116,25 +116,36 @@ internal sealed class AsyncRequestStore : IAsyncDisposable
             return open;
         });
 
-    /// <summary>Forgets answered requests completed before <paramref name="before"/> (callbacks settled); returns their ids.</summary>
-    public Task<List<Guid>> PurgeAsync(DateTimeOffset before) =>
+    /// <summary>Answered requests completed before <paramref name="before"/> whose callbacks are settled: theirs can be forgotten.</summary>
+    public Task<List<Guid>> ExpiredAsync(DateTimeOffset before) =>
         _database.RunAsync(database =>
         {
-            const string Where = "state >= $complete AND completed < $before AND callback_state <> $pending";
-            (string, object?)[] parameters = [("$complete", (int)AsyncState.Complete), ("$before", before.ToUnixTimeMilliseconds()), ("$pending", (int)CallbackState.Pending)];
+            using var select = database.Command(
+                "SELECT id FROM async_request WHERE state >= $complete AND completed < $before AND callback_state <> $pending",
+                ("$complete", (int)AsyncState.Complete),
+                ("$before", before.ToUnixTimeMilliseconds()),
+                ("$pending", (int)CallbackState.Pending));
+            using var reader = select.ExecuteReader();
             var ids = new List<Guid>();
-            using (var select = database.Command("SELECT id FROM async_request WHERE " + Where, parameters))
-            using (var reader = select.ExecuteReader())
+            while (reader.Read())
             {
-                while (reader.Read())
-                {
-                    ids.Add(new Guid((byte[])reader.GetValue(0)));
-                }
+                ids.Add(new Guid((byte[])reader.GetValue(0)));
             }
 
-            using var delete = database.Command("DELETE FROM async_request WHERE " + Where, parameters);
-            delete.ExecuteNonQuery();
             return ids;
+        });
+
+    /// <summary>Forgets requests (their kept files already deleted).</summary>
+    public Task ForgetAsync(IReadOnlyCollection<Guid> ids) =>
+        ids.Count == 0 ? Task.CompletedTask : _database.RunAsync(database =>
+        {
+            foreach (var id in ids)
+            {
+                using var delete = database.Command("DELETE FROM async_request WHERE id = $id", ("$id", id.ToByteArray()));
+                delete.ExecuteNonQuery();
+            }
+
+            return ids.Count;
         });
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
-using Polly;
-using Polly.Retry;
 using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Entry;
 using Relay.HttpProxy.Exit;
@@ -16,19 +10,18 @@ using Relay.HttpProxy.Protocol;
 namespace Relay.HttpProxy.Async;
 
 /// <summary>
-/// Requests whose callers are answered 202 at once: <c>Prefer: respond-async</c> (the caller polls
-/// <c>/relay/requests/{id}</c>) and <c>Relay-Callback</c> (the response is POSTed to the caller's
-/// URL, retried with backoff until accepted or the give-up time). Responses are kept on disk as
-/// they arrive and survive restarts, as do callbacks not yet delivered.
+/// The lifecycle of requests whose callers are answered 202 at once (<c>Prefer: respond-async</c>
+/// and <c>Relay-Callback</c>): recorded and registered for their response, answered 202, kept as
+/// the response arrives (<see cref="AsyncResponseSink"/>), answered 504 past their deadline, and
+/// forgotten once their response has expired. Responses are polled through
+/// <see cref="AsyncResponseEndpoint"/> and called back through <see cref="CallbackDelivery"/>;
+/// all of it survives restarts.
 /// </summary>
 internal sealed class AsyncRequests : IAsyncDisposable
 {
     public const string CallbackHeader = "Relay-Callback";
-    public const string StatusHeader = "Relay-Status";
     public const string RequestIdHeader = "Relay-Request-Id";
     public const string LocationPrefix = "/relay/requests/";
-
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
     private readonly IngressOptions _options;
     private readonly AsyncRequestStore _store;
@@ -36,13 +29,12 @@ internal sealed class AsyncRequests : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TargetAllowList _allowedCallbacks;
-    private readonly HttpClient _callbackClient;
+    private readonly CallbackDelivery _callbacks;
     private readonly ConcurrentDictionary<Guid, (EntryExchange Exchange, PeerLink Link, DateTimeOffset Created)> _waiting = new();
-    private readonly ConcurrentDictionary<Guid, Task> _deliveries = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ITimer _sweep;
+    private readonly AsyncSweepSchedule _schedule;
+    private readonly KeptResponsePurge _purge;
     private readonly AsyncStorageBudget _budget;
-    private long _lastPurge;
+    private readonly ITimer _sweep;
 
     public AsyncRequests(IngressOptions options, AsyncRequestStore store, IReadOnlyDictionary<string, PeerLink> links, TimeProvider time, ILogger logger)
     {
@@ -52,22 +44,21 @@ internal sealed class AsyncRequests : IAsyncDisposable
         _time = time;
         _logger = logger;
         _allowedCallbacks = new TargetAllowList(options.AllowedCallbacks);
-        _callbackClient = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = DecompressionMethods.None })
-        {
-            Timeout = TimeSpan.FromMinutes(2),
-        };
+        _callbacks = new CallbackDelivery(options, store, time, logger);
         _budget = new AsyncStorageBudget(options.MaxAsyncStorageBytes, options.MaxAsyncResponseBytes);
-        foreach (var file in new DirectoryInfo(store.BodyDirectory).EnumerateFiles("*.body"))
-        {
-            _budget.Count(file.Length);
-        }
-
+        _budget.Count(store.Bodies.MeasureAll());
+        _schedule = new AsyncSweepSchedule(options.AsyncDeadline);
+        _purge = new KeptResponsePurge(store, _budget, options.AsyncResponseLifetime, logger);
+        Endpoint = new AsyncResponseEndpoint(options, store, time);
         _sweep = time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>Serves <c>GET /relay/requests/{id}</c>.</summary>
+    public AsyncResponseEndpoint Endpoint { get; }
+
     public int WaitingForResponse => _waiting.Count;
 
-    public int CallbacksBeingDelivered => _deliveries.Count;
+    public int CallbacksBeingDelivered => _callbacks.BeingDelivered;
 
     /// <summary>Bytes kept responses use now, and the most they may use.</summary>
     public (long Used, long Limit) Storage => (_budget.Used, _budget.Limit);
@@ -128,7 +119,7 @@ internal sealed class AsyncRequests : IAsyncDisposable
             }
             else if (request.Callback == CallbackState.Pending)
             {
-                StartDelivery(request.Id);
+                _callbacks.Start(request.Id);
             }
         }
     }
@@ -151,79 +142,23 @@ internal sealed class AsyncRequests : IAsyncDisposable
             .ConfigureAwait(false);
     }
 
-    /// <summary><c>GET /relay/requests/{id}</c>: 202 while pending, then the kept response, 404 once it has expired.</summary>
-    public async Task ServeAsync(HttpContext context, string id)
-    {
-        var request = Guid.TryParse(id, out var guid) ? await _store.FindAsync(guid).ConfigureAwait(false) : null;
-        if (request is null || request.Completed is { } completed && _time.GetUtcNow() - completed > _options.AsyncResponseLifetime)
-        {
-            await RelayProblem.WriteAsync(context, RelayProblem.UnknownRequest(id)).ConfigureAwait(false);
-            return;
-        }
-
-        var response = context.Response;
-        switch (request.State)
-        {
-            case AsyncState.Pending or AsyncState.Receiving:
-                response.StatusCode = StatusCodes.Status202Accepted;
-                response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                await response.WriteAsJsonAsync(new AsyncAcceptedDocument(id, "pending", LocationPrefix + id), AsyncJsonContext.Default.AsyncAcceptedDocument, cancellationToken: context.RequestAborted)
-                    .ConfigureAwait(false);
-                return;
-            case AsyncState.Failed:
-                response.StatusCode = request.Status ?? StatusCodes.Status502BadGateway;
-                response.ContentType = RelayProblem.ContentType;
-                await response.Body.WriteAsync(request.Head ?? [], context.RequestAborted).ConfigureAwait(false);
-                return;
-        }
-
-        if (request.ResponseHead is not { } head)
-        {
-            // Kept by a node that wrote another head format: what it kept cannot be given back.
-            await RelayProblem.WriteAsync(context, RelayProblem.StreamReset(ResetReason.ProtocolViolation)).ConfigureAwait(false);
-            return;
-        }
-
-        response.StatusCode = head.Status;
-        head.Headers.AppendTo(response.Headers);
-
-        if (head.ContentLength is { } length && head.Status is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
-        {
-            response.ContentLength = length;
-        }
-
-        await using var body = new StoredBodyReader(_store.BodyPath(guid), request.DeclaredLength);
-        try
-        {
-            await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (Streams.StreamResetException)
-        {
-            context.Abort();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _sweep.DisposeAsync().ConfigureAwait(false);
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_deliveries.Values).ConfigureAwait(false);
+        await _callbacks.DisposeAsync().ConfigureAwait(false);
         foreach (var (exchange, _, _) in _waiting.Values)
         {
             exchange.Sink?.Dispose();
         }
-
-        _callbackClient.Dispose();
-        _stopping.Dispose();
     }
 
     private EntryExchange Register(Guid id, PeerLink link, DateTimeOffset created)
     {
         var exchange = new EntryExchange(id, link);
         exchange.Sink = new AsyncResponseSink(
-            id, _store, _time, Ended, _budget, _options.MaxAsyncResponseBytes, problem =>
+            id, _store, _time, Ended, _budget, _options.MaxAsyncResponseBytes, (problem, why) =>
             {
-                HttpProxyLog.AsyncResponseDropped(_logger, id, problem.Detail!);
+                HttpProxyLog.AsyncResponseDropped(_logger, id, why);
                 link.Post(FrameWriter.Reset(id, fromInitiator: true, ResetReason.ResponseTooLarge));
             });
         _waiting[id] = (exchange, link, created);
@@ -247,125 +182,12 @@ internal sealed class AsyncRequests : IAsyncDisposable
                 waiting.Exchange.Dispose();
                 if (task.IsCompletedSuccessfully)
                 {
-                    StartDelivery(id);
+                    _callbacks.Start(id);
                 }
             },
             CancellationToken.None,
             TaskContinuationOptions.None,
             TaskScheduler.Default);
-    }
-
-    private void StartDelivery(Guid id)
-    {
-        var delivery = new TaskCompletionSource();
-        if (!_deliveries.TryAdd(id, delivery.Task))
-        {
-            return;
-        }
-
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await DeliverAsync(id).ConfigureAwait(false);
-            }
-            finally
-            {
-                _deliveries.TryRemove(id, out _);
-                delivery.TrySetResult();
-            }
-        });
-    }
-
-    private async Task DeliverAsync(Guid id)
-    {
-        var request = await _store.FindAsync(id).ConfigureAwait(false);
-        if (request is not { Mode: AsyncMode.Callback, Callback: CallbackState.Pending, CallbackUrl: { } url })
-        {
-            return;
-        }
-
-        if (!request.Accepted)
-        {
-            // The caller was never told 202 (its request did not arrive whole): it expects no callback.
-            await _store.CallbackEndedAsync(id, CallbackState.Abandoned).ConfigureAwait(false);
-            return;
-        }
-
-        var attempts = request.CallbackAttempts;
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(_ => !_stopping.IsCancellationRequested)
-                    .HandleResult(response => !response.IsSuccessStatusCode),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.CallbackFirstRetryDelay,
-                MaxDelay = _options.CallbackMaxRetryDelay,
-                MaxRetryAttempts = int.MaxValue,
-                OnRetry = arguments =>
-                {
-                    HttpProxyLog.CallbackRetrying(_logger, id, url, CallbackFailure(arguments.Outcome), arguments.AttemptNumber + 1, arguments.RetryDelay);
-                    arguments.Outcome.Result?.Dispose();
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
-
-        // Counted from the request, so a restart does not extend it.
-        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var remaining = request.Created + _options.CallbackGiveUpAfter - _time.GetUtcNow();
-        giveUp.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-        try
-        {
-            using var response = await pipeline.ExecuteAsync(
-                async cancellationToken =>
-                {
-                    await _store.CallbackAttemptedAsync(id, ++attempts).ConfigureAwait(false);
-                    using var callback = BuildCallback(request, url);
-                    return await _callbackClient.SendAsync(callback, cancellationToken).ConfigureAwait(false);
-                },
-                giveUp.Token).ConfigureAwait(false);
-            await _store.CallbackEndedAsync(id, CallbackState.Delivered).ConfigureAwait(false);
-            HttpProxyLog.CallbackDelivered(_logger, id, url, attempts);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // Stopping: the callback stays pending and is picked up again at the next start.
-        }
-        catch (OperationCanceledException)
-        {
-            await _store.CallbackEndedAsync(id, CallbackState.Abandoned).ConfigureAwait(false);
-            HttpProxyLog.CallbackAbandoned(_logger, id, url, attempts, _options.CallbackGiveUpAfter);
-        }
-    }
-
-    private HttpRequestMessage BuildCallback(AsyncRequest request, string url)
-    {
-        var message = new HttpRequestMessage(HttpMethod.Post, url);
-        HttpContent content;
-        int status;
-        if (request.State == AsyncState.Complete && request.ResponseHead is { } head)
-        {
-            status = head.Status;
-            content = new StreamContent(new StoredBodyReader(_store.BodyPath(request.Id), request.DeclaredLength));
-            content.Headers.ContentLength = head.ContentLength;
-            message.Content = content;
-            head.Headers.AddTo(message);
-        }
-        else
-        {
-            status = request.Status ?? StatusCodes.Status502BadGateway;
-            content = new ByteArrayContent(request.Head ?? []);
-            content.Headers.ContentType = new(RelayProblem.ContentType);
-        }
-
-        message.Content = content;
-        message.Headers.TryAddWithoutValidation(StatusHeader, status.ToString(CultureInfo.InvariantCulture));
-        message.Headers.TryAddWithoutValidation(RequestIdHeader, request.Id.ToString("N"));
-        return message;
     }
 
     // Once a second: requests past their deadline are answered 504; now and then, expired responses are forgotten.
@@ -374,49 +196,16 @@ internal sealed class AsyncRequests : IAsyncDisposable
         var now = _time.GetUtcNow();
         foreach (var (id, waiting) in _waiting)
         {
-            if (now - waiting.Created > _options.AsyncDeadline)
+            if (_schedule.IsPastDeadline(waiting.Created, now))
             {
                 waiting.Link.Post(FrameWriter.Reset(id, fromInitiator: true, ResetReason.DeadlineExceeded));
                 waiting.Exchange.Sink?.Fail(RelayProblem.DeadlineExceeded(_options.AsyncDeadline));
             }
         }
 
-        if (now.ToUnixTimeSeconds() - Interlocked.Read(ref _lastPurge) >= 60)
+        if (_schedule.TakePurge(now))
         {
-            Interlocked.Exchange(ref _lastPurge, now.ToUnixTimeSeconds());
-            _ = PurgeAsync(now);
+            _ = _purge.PurgeAsync(now);
         }
     }
-
-    private async Task PurgeAsync(DateTimeOffset now)
-    {
-        try
-        {
-            foreach (var id in await _store.PurgeAsync(now - _options.AsyncResponseLifetime).ConfigureAwait(false))
-            {
-                var body = new FileInfo(_store.BodyPath(id));
-                if (body.Exists)
-                {
-                    var length = body.Length;
-                    body.Delete();
-                    _budget.Give(length);
-                }
-            }
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
-        {
-            HttpProxyLog.PurgeFailed(_logger, exception);
-        }
-    }
-
-    /// <summary>Why one callback attempt failed, as an operator needs it: refused, timed out, or the receiver's status.</summary>
-    internal static string CallbackFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
-    {
-        { Result: { } response } => string.Create(CultureInfo.InvariantCulture, $"the receiver answered {(int)response.StatusCode} {response.ReasonPhrase}"),
-        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } failure } => "the connection failed: " + failure.Message,
-        { Exception: HttpRequestException failure } => $"{failure.HttpRequestError}: {failure.Message}",
-        { Exception: TaskCanceledException or TimeoutException } => "the attempt timed out",
-        { Exception: { } other } => other.Message,
-        _ => "unknown",
-    };
 }

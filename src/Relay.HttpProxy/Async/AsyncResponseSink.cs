@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
-using Relay.Layer1.State;
 
 namespace Relay.HttpProxy.Async;
 
@@ -13,7 +12,8 @@ namespace Relay.HttpProxy.Async;
 /// message is marked handled, so a restart of the entry node loses nothing and duplicates nothing:
 /// the messages not yet marked come again and are appended only if newer than the file's last.
 /// A response larger than the per-response cap, or one that no longer fits the node's storage
-/// budget, is dropped: its file goes, the far side is told to stop, and a problem is kept instead.
+/// budget, or one the disk refuses (full, or failing part way through a write), is dropped: its file
+/// goes, the far side is told to stop, and a problem is kept instead.
 /// </summary>
 internal sealed class AsyncResponseSink : IDisposable
 {
@@ -23,9 +23,8 @@ internal sealed class AsyncResponseSink : IDisposable
     private readonly Action<Guid, Task> _ended;
     private readonly AsyncStorageBudget _budget;
     private readonly long _maxBytes;
-    private readonly Action<ProblemDetails> _dropped;
+    private readonly Action<ProblemDetails, string> _dropped;
     private readonly Lock _gate = new();
-    private readonly string _path;
     private FileSystemStream? _file;
     private long _lastSequence;
     private long _kept;
@@ -36,8 +35,8 @@ internal sealed class AsyncResponseSink : IDisposable
     /// <param name="ended">Told once the response is wholly kept, or failed, with the task committing that state.</param>
     /// <param name="budget">The storage all kept responses share.</param>
     /// <param name="maxBytes">The most bytes kept for this response.</param>
-    /// <param name="dropped">Told that the response is dropped, and why: it tells the far side to stop sending it.</param>
-    public AsyncResponseSink(Guid id, AsyncRequestStore store, TimeProvider time, Action<Guid, Task> ended, AsyncStorageBudget budget, long maxBytes, Action<ProblemDetails> dropped)
+    /// <param name="dropped">Told that the response is dropped, with the problem kept and why (for the log): it tells the far side to stop sending it.</param>
+    public AsyncResponseSink(Guid id, AsyncRequestStore store, TimeProvider time, Action<Guid, Task> ended, AsyncStorageBudget budget, long maxBytes, Action<ProblemDetails, string> dropped)
     {
         _id = id;
         _store = store;
@@ -46,9 +45,7 @@ internal sealed class AsyncResponseSink : IDisposable
         _budget = budget;
         _maxBytes = maxBytes;
         _dropped = dropped;
-        _path = store.BodyPath(id);
-        _lastSequence = StoredBodyFile.Recover(_path);
-        _file = OwnerOnlyFiles.Create(_path, FileMode.Append, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        _file = store.Bodies.OpenForAppend(id, out _lastSequence);
 
         // A file recovered after a restart is already counted in the budget (the node counts the folder when it opens).
         _kept = _file.Length;
@@ -100,14 +97,16 @@ internal sealed class AsyncResponseSink : IDisposable
         }
     }
 
-    private Task Drop(ProblemDetails problem)
+    private Task Drop((ProblemDetails Problem, string Why) refusal)
     {
-        _dropped(problem);
-        return Fail(problem);
+        _dropped(refusal.Problem, refusal.Why);
+        return Fail(refusal.Problem);
     }
 
-    // Null when kept (or already kept before a restart); the problem when the chunk may not be kept.
-    private ProblemDetails? Append(long sequence, Frame frame)
+    private Task Drop(ProblemDetails problem) => Drop((problem, problem.Detail!));
+
+    // Null when kept (or already kept before a restart); the problem (and why, for the log) when the chunk was not kept.
+    private (ProblemDetails Problem, string Why)? Append(long sequence, Frame frame)
     {
         lock (_gate)
         {
@@ -120,16 +119,28 @@ internal sealed class AsyncResponseSink : IDisposable
             long bytes = StoredBodyFile.RecordHeaderLength + frame.Body.Length;
             if (_kept + bytes > _maxBytes)
             {
-                return RelayProblem.AsyncResponseTooLarge(_maxBytes);
+                var tooLarge = RelayProblem.AsyncResponseTooLarge(_maxBytes);
+                return (tooLarge, tooLarge.Detail!);
             }
 
             if (!_budget.TryTake(bytes))
             {
-                return RelayProblem.AsyncStorageFull(_budget.Limit);
+                var full = RelayProblem.AsyncStorageFull(_budget.Limit);
+                return (full, full.Detail!);
             }
 
+            // Counted before the write: whatever part of it lands is given back when the file goes.
             _kept += bytes;
-            StoredBodyFile.Append(_file, sequence, BodyChunk.Of(frame));
+            try
+            {
+                StoredBodyFile.Append(_file, sequence, BodyChunk.Of(frame));
+            }
+            catch (IOException exception)
+            {
+                // A full disk, or one failing part way through the record: what is kept is not the response.
+                return (RelayProblem.AsyncResponseNotKept(), exception.Message);
+            }
+
             _lastSequence = sequence;
             return null;
         }
@@ -141,11 +152,7 @@ internal sealed class AsyncResponseSink : IDisposable
         {
             _file?.Dispose();
             _file = null;
-            try
-            {
-                File.Delete(_path);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            if (_store.Bodies.TryDelete(_id, out _) is null)
             {
                 // Counted as used until the purge deletes it.
                 return;

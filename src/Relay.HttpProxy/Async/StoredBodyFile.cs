@@ -18,14 +18,14 @@ internal static class StoredBodyFile
     private const int StoredLengthOffset = 13;
 
     /// <summary>Drops a record cut short by a crash; returns the sequence number of the last whole record (0 when none).</summary>
-    public static long Recover(string path)
+    public static long Recover(IFileSystem fileSystem, string path)
     {
-        if (!File.Exists(path))
+        if (!fileSystem.File.Exists(path))
         {
             return 0;
         }
 
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        using var file = fileSystem.FileStream.New(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         var header = new byte[RecordHeaderLength];
         long lastSequence = 0;
         long wholeThrough = 0;

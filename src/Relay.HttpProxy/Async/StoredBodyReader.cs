@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Abstractions;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
 
@@ -7,7 +8,7 @@ namespace Relay.HttpProxy.Async;
 /// <summary>Reads a kept response body back, decoding its compressed chunks; fails if it is shorter than its sender declared.</summary>
 internal sealed class StoredBodyReader : Stream
 {
-    private readonly FileStream _file;
+    private readonly FileSystemStream _file;
     private readonly long? _declaredLength;
     private readonly byte[] _header = new byte[StoredBodyFile.RecordHeaderLength];
     private byte[] _chunk = [];
@@ -15,9 +16,9 @@ internal sealed class StoredBodyReader : Stream
     private int _offset;
     private long _decoded;
 
-    public StoredBodyReader(string path, long? declaredLength)
+    public StoredBodyReader(IFileSystem fileSystem, string path, long? declaredLength)
     {
-        _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 64 * 1024, useAsync: true);
+        _file = fileSystem.FileStream.New(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 64 * 1024, useAsync: true);
         _declaredLength = declaredLength;
     }
 
@@ -68,6 +69,24 @@ internal sealed class StoredBodyReader : Stream
             _offset += written;
             _decoded += written;
             return written;
+        }
+    }
+
+    /// <summary>
+    /// Copies the whole body to <paramref name="destination"/>. A body that turns out broken (shorter
+    /// than declared, or not as this node wrote it) is reported, not thrown: the caller decides what
+    /// its receiver is told.
+    /// </summary>
+    public async Task<KeptBodyCopy> CopyWholeAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            return KeptBodyCopy.Copied;
+        }
+        catch (StreamResetException)
+        {
+            return KeptBodyCopy.Broken;
         }
     }
 

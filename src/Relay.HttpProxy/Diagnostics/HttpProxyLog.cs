@@ -39,6 +39,12 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2012, LogLevel.Error, "Request {RequestId:N}: callback to {Url} abandoned after {Attempts} attempt(s) and {GiveUpAfter}")]
     public static partial void CallbackAbandoned(ILogger logger, Guid requestId, LoggedUrl url, int attempts, TimeSpan giveUpAfter);
 
+    [LoggerMessage(2014, LogLevel.Error, "Request {RequestId:N}: callback to {Url} failed in a way retrying does not mend; it is tried again at the next start")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception, Guid requestId, LoggedUrl url);
+
+    [LoggerMessage(2015, LogLevel.Information, "Forgot {Forgotten} expired response(s) to requests answered 202; {Left} could not be deleted yet")]
+    public static partial void KeptResponsesPurged(ILogger logger, int forgotten, int left);
+
     [LoggerMessage(2140, LogLevel.Warning, "Stream {StreamId:N}: {Method} {Target} arrived after its deadline; not called")]
     public static partial void ExpiredNotCalled(ILogger logger, Guid streamId, string method, LoggedUrl target);
 

@@ -87,6 +87,11 @@ internal static class RelayProblem
         Create(StatusCodes.Status502BadGateway, "async-storage-full", "No room to keep the response",
             $"Responses kept for requests answered 202 filled the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes) while this one arrived. Send the request again later, or without respond-async or Relay-Callback.");
 
+    /// <summary>A response the entry node's disk refused (full, or failing part way through a write): 502 for its poll or callback.</summary>
+    public static ProblemDetails AsyncResponseNotKept() =>
+        Create(StatusCodes.Status502BadGateway, "async-response-not-kept", "The response could not be kept",
+            "Writing the response to this node's disk failed (it may be full); what had arrived of it is deleted. Send the request again, or without respond-async or Relay-Callback.");
+
     /// <summary>A new request refused (503) because a response of the largest size kept would not fit.</summary>
     public static ProblemDetails AsyncStorageFull(long used, long limit, long largest) =>
         Create(StatusCodes.Status503ServiceUnavailable, "async-storage-full", "No room to keep responses",

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Relay.Host.Configuration;
 using Relay.HttpProxy.Tests.Support;
 
@@ -63,9 +62,7 @@ public sealed class AsyncStorageLimitTests : LosslessRelayTest
 
         var (headers, body) = await Callee.CallbackTo("big").WaitAsync(TimeSpan.FromMinutes(1));
 
-        Assert.Equal("502", headers["Relay-Status"].ToString());
-        Assert.Equal("application/problem+json", headers.ContentType.ToString());
-        Assert.Equal("urn:relay:problem:async-response-too-large", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+        Problem.AssertCallback(headers, body, 502, "async-response-too-large");
     }
 
     [Fact]
@@ -149,20 +146,5 @@ public sealed class AsyncStorageLimitTests : LosslessRelayTest
         return await Relay.Client.SendAsync(request);
     }
 
-    private async Task<HttpResponseMessage> PollUntilAnsweredAsync(string location)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var poll = await Relay.Client.GetAsync(location);
-            if (poll.StatusCode != HttpStatusCode.Accepted)
-            {
-                return poll;
-            }
-
-            poll.Dispose();
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The response never came.");
-    }
+    private Task<HttpResponseMessage> PollUntilAnsweredAsync(string location) => Relay.Client.PollUntilAnsweredAsync(location);
 }

@@ -25,7 +25,7 @@ public sealed class KeptResponseDiskFaultTests : IAsyncLifetime, IDisposable
     {
         _callee = await TestCallee.StartAsync();
         _relay = await RelayPair.StartAsync(
-            _folder, _callee.BaseUrl, FaultProfile.Lossless, configureB: b => b.Egress!.IdempotencyKeyLifetime = TimeSpan.FromMilliseconds(1), fileSystemB: _fileSystem);
+            _folder, _callee.BaseUrl, FaultProfile.Lossless, configureB: b => b.Egress!.IdempotencyKeyLifetime = TimeSpan.FromMilliseconds(1), fileSystem: _fileSystem);
     }
 
     public async Task DisposeAsync()

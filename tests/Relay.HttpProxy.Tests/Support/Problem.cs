@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Relay.HttpProxy.Tests.Support;
 
@@ -22,5 +24,13 @@ internal static class Problem
         Assert.Equal("urn:relay:problem:" + type, problem.GetProperty("type").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
         return problem;
+    }
+
+    /// <summary>Asserts a callback carries a problem of <paramref name="status"/> (in <c>Relay-Status</c>) and <paramref name="type"/>.</summary>
+    public static void AssertCallback(IHeaderDictionary headers, byte[] body, int status, string type)
+    {
+        Assert.Equal(status.ToString(CultureInfo.InvariantCulture), headers["Relay-Status"].ToString());
+        Assert.Equal("application/problem+json", headers.ContentType.ToString());
+        Assert.Equal("urn:relay:problem:" + type, JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
     }
 }

@@ -19,8 +19,6 @@ namespace Relay.HttpProxy.Tests.Support;
 /// site-b with egress, each with its own outbox and inbox, and a fault-injecting pipe in each
 /// direction between them. Routes on site-a: <c>/svc/</c> to the callee (compressed),
 /// <c>/raw/</c> to the callee (not compressed), <c>/blocked/</c> to a target site-b does not allow.
-/// When site-b is given an in-memory file system, site-a, the pipes and the keys are on it too (a
-/// pipe moves files between both nodes' folders); SQLite state stays on the real disk.
 /// </summary>
 internal sealed class RelayPair : IAsyncDisposable
 {
@@ -64,14 +62,23 @@ internal sealed class RelayPair : IAsyncDisposable
 
     public string Folder => _folder.Path;
 
+    /// <param name="fileSystem">
+    /// Where both nodes' files (but their SQLite databases), their keys and the pipes between them live:
+    /// an in-memory one keeps everything but the databases off the disk. The machine's when null.
+    /// </param>
     public static async Task<RelayPair> StartAsync(
-        TemporaryFolder folder, string calleeBaseUrl, FaultProfile profile, Action<RelayOptions>? configureA = null, Action<RelayOptions>? configureB = null, LogCapture? logsA = null, IFileSystem? fileSystemA = null,
-        IFileSystem? fileSystemB = null)
+        TemporaryFolder folder,
+        string calleeBaseUrl,
+        FaultProfile profile,
+        Action<RelayOptions>? configureA = null,
+        Action<RelayOptions>? configureB = null,
+        LogCapture? logsA = null,
+        IFileSystem? fileSystemA = null,
+        IFileSystem? fileSystem = null)
     {
         var keys = folder.Sub("keys");
-        var inMemory = fileSystemB as System.IO.Abstractions.TestingHelpers.MockFileSystem;
-        var fileSystem = (IFileSystem?)inMemory ?? new FileSystem();
-        fileSystemA ??= inMemory;
+        var shared = fileSystem;
+        fileSystem ??= new FileSystem();
         fileSystem.Directory.CreateDirectory(keys);
         foreach (var id in new[] { "site-a", "site-b" })
         {
@@ -90,7 +97,13 @@ internal sealed class RelayPair : IAsyncDisposable
         configureA?.Invoke(a);
         configureB?.Invoke(b);
 
-        var relay = new RelayPair(folder, a, b) { _fileSystemB = fileSystemB };
+        var relay = new RelayPair(folder, a, b) { _fileSystemB = shared };
+        foreach (var exchange in new[] { a.Exchange, b.Exchange })
+        {
+            fileSystem.Directory.CreateDirectory(exchange.Outbox);
+            fileSystem.Directory.CreateDirectory(exchange.Inbox);
+        }
+
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, a.Exchange.Outbox, b.Exchange.Inbox, profile with { Seed = profile.Seed + 1 }));
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, b.Exchange.Outbox, a.Exchange.Inbox, profile with { Seed = profile.Seed + 2 }));
         foreach (var pipe in relay._pipes)
@@ -100,8 +113,8 @@ internal sealed class RelayPair : IAsyncDisposable
 
         await relay.StartBAsync();
         relay._logsA = logsA;
-        relay._fileSystemA = fileSystemA;
-        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA), fileSystem: fileSystemA);
+        relay._fileSystemA = fileSystemA ?? shared;
+        relay._a = RelayHost.Build(a, new ConfigurationBuilder().Build(), LoggingFor(logsA), fileSystem: relay._fileSystemA);
         await relay._a.StartAsync();
         var address = relay._a.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         relay.Ingress = new Uri(address);
