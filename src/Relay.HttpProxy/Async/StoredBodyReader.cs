@@ -6,7 +6,7 @@ using Relay.HttpProxy.Streams;
 namespace Relay.HttpProxy.Async;
 
 /// <summary>Reads a kept response body back, decoding its compressed chunks; fails if it is shorter than its sender declared.</summary>
-internal sealed class StoredBodyReader : Stream
+internal sealed class StoredBodyReader : ReadOnlyBodyStream
 {
     private readonly FileSystemStream _file;
     private readonly long? _declaredLength;
@@ -20,20 +20,6 @@ internal sealed class StoredBodyReader : Stream
     {
         _file = fileSystem.FileStream.New(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 64 * 1024, useAsync: true);
         _declaredLength = declaredLength;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -89,21 +75,6 @@ internal sealed class StoredBodyReader : Stream
             return KeptBodyCopy.Broken;
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Relay.HttpProxy.Streams;
 
 namespace Relay.HttpProxy.Exit;
 
@@ -6,24 +7,10 @@ namespace Relay.HttpProxy.Exit;
 /// A request body on its way to the callee, hashed (SHA-256) as it is read, so a repeat of the
 /// caller's <c>Idempotency-Key</c> can be told apart from a different request under the same key.
 /// </summary>
-internal sealed class BodyHashingStream(Stream inner) : Stream
+internal sealed class BodyHashingStream(Stream inner) : ReadOnlyBodyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _result;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>The SHA-256 of an empty body.</summary>
     public static byte[] EmptyBodyHash { get; } = SHA256.HashData([]);
@@ -58,25 +45,12 @@ internal sealed class BodyHashingStream(Stream inner) : Stream
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Take(buffer.Span[..read]);
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

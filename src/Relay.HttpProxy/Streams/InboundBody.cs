@@ -11,7 +11,7 @@ namespace Relay.HttpProxy.Streams;
 /// The body is complete only when the end frame has come and the decoded length matches it: anything
 /// else makes the reader fail, so a truncated body can never pass as a whole one.
 /// </summary>
-internal sealed class InboundBody : Stream
+internal sealed class InboundBody : ReadOnlyBodyStream
 {
     private readonly Channel<Piece> _pieces = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly long _window;
@@ -38,20 +38,6 @@ internal sealed class InboundBody : Stream
 
     /// <summary>Completes when the reader has read the whole body.</summary>
     public Task Completion => _completion.Task;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Queues a chunk from a data or head frame; false when the sender overran its credit or sent after the end.</summary>
     public bool TryAppend(BodyChunk chunk)
@@ -179,22 +165,6 @@ internal sealed class InboundBody : Stream
 
         return piece with { Data = bytes, Length = piece.DecodedLength, Codec = BodyCodec.None };
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
