@@ -70,6 +70,20 @@ internal sealed class PeerLink
     /// <summary>Handles request heads and the other frames of streams the peer started; null on a node without egress.</summary>
     public ExitDispatcher? Exit { get; set; }
 
+    /// <summary>
+    /// How long a body may wait for the far side to make room: <c>Http:StreamIdleTimeout</c>, or four
+    /// resend timeouts of the channel when the link is slower than that (credit takes a round trip,
+    /// and a mirror that sweeps every few minutes makes round trips of minutes).
+    /// </summary>
+    public TimeSpan StreamIdleTimeout
+    {
+        get
+        {
+            var followingTheLink = _node.RetransmitTimeout(Peer) * 4;
+            return followingTheLink > Options.StreamIdleTimeout ? followingTheLink : Options.StreamIdleTimeout;
+        }
+    }
+
     public int ActiveEntryStreams => _entries.Count;
 
     public int ActiveExitStreams => _exits.Count;

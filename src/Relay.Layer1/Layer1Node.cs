@@ -53,6 +53,9 @@ public sealed class Layer1Node : IAsyncDisposable
 
     public IReadOnlyCollection<string> Peers => _peers.Keys;
 
+    /// <summary>The channel's current resend timeout to <paramref name="peer"/>: what the link's round trips, sweeps included, have shown.</summary>
+    public TimeSpan RetransmitTimeout(string peer) => _peers[peer].Outbound.Snapshot().RetransmitTimeout;
+
     /// <summary>The file system the node's folders and files are on, for the layers above that keep files beside it.</summary>
     public System.IO.Abstractions.IFileSystem FileSystem => _context.FileSystem;
 

@@ -211,7 +211,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
 
         var since = peer.LastFileSeen is { } seen && seen > _startedAt ? seen : _startedAt;
         var silent = now - since;
-        return silent >= _options.Http.PeerSilenceWarning ? silent : null;
+        // A link whose round trips take minutes (a slow mirror) is quiet that long as a matter of course.
+        var threshold = peer.RetransmitTimeout * 2 > _options.Http.PeerSilenceWarning ? peer.RetransmitTimeout * 2 : _options.Http.PeerSilenceWarning;
+        return silent >= threshold ? silent : null;
     }
 
     private IEnumerable<string> PeerWarnings(PeerStatus peer, TimeSpan? silentFor)

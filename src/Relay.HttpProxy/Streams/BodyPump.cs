@@ -137,7 +137,7 @@ internal static class BodyPump
     {
         if (bytes > 0)
         {
-            await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.Options.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
+            await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
             await link.BodyBudget.TakeAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
     }
