@@ -175,6 +175,13 @@ public sealed class HttpRelay : IAsyncDisposable
     /// <summary>Bytes kept responses to requests answered 202 use, and the most they may use (0, 0 without ingress).</summary>
     public (long Used, long Limit) GetAsyncStorage() => _async?.Storage ?? (0, 0);
 
+    /// <summary>Requests the routes' cache answered, cacheable requests that went over the link, and the bytes it keeps (zeros without ingress).</summary>
+    public (long Hits, long Misses, long Bytes) GetCacheStatus() =>
+        _entry is null ? (0, 0, 0) : (_entry.Cache.Hits, _entry.Cache.Misses, _entry.Cache.Bytes);
+
+    /// <summary>The routes' cache, or null without ingress.</summary>
+    internal ResponseCache? Cache => _entry?.Cache;
+
     /// <summary>Streams in progress and malformed frames, per peer.</summary>
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
         [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];

@@ -53,4 +53,10 @@ public sealed class IngressOptions
 
     /// <summary>Requests in progress to one peer at the most; more get 503 with <c>Retry-After</c>.</summary>
     public int MaxConcurrentStreams { get; set; } = 1024;
+
+    /// <summary>The largest response (body and headers) the route cache keeps; a larger one is streamed to the caller and not kept.</summary>
+    public long CacheMaxEntryBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The most memory all cached responses use together; the least recently used go first.</summary>
+    public long CacheMaxBytes { get; set; } = 64L * 1024 * 1024;
 }

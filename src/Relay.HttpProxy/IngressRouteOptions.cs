@@ -21,4 +21,10 @@ public sealed class IngressRouteOptions
 
     /// <summary>How long callers on this route wait for the response head; overrides <see cref="IngressOptions.Deadline"/>.</summary>
     public TimeSpan? Deadline { get; set; }
+
+    /// <summary>
+    /// How long cacheable GET responses on this route are answered from this node without crossing the link;
+    /// zero (the default) caches nothing. A response's own <c>s-maxage</c> or <c>max-age</c> shortens it.
+    /// </summary>
+    public TimeSpan CacheTtl { get; set; }
 }

@@ -81,6 +81,7 @@ internal static class StatusCommand
         {
             output.WriteLine($"requests answered 202 waiting for their response: {status.AsyncRequestsWaiting}; callbacks being delivered: {status.CallbacksBeingDelivered}");
             output.WriteLine($"kept responses use {Size(status.AsyncStorageBytes)} of {Size(status.AsyncStorageLimitBytes)}");
+            output.WriteLine($"cache: {status.CacheHits} hits, {status.CacheMisses} misses, {Size(status.CacheBytes)} kept");
         }
         foreach (var peer in status.Peers)
         {

@@ -101,6 +101,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         require(ingress.CallbackFirstRetryDelay > TimeSpan.Zero, "Ingress:CallbackFirstRetryDelay", "must be positive");
         require(ingress.CallbackMaxRetryDelay >= ingress.CallbackFirstRetryDelay, "Ingress:CallbackMaxRetryDelay", "must be at least Relay:Ingress:CallbackFirstRetryDelay");
         require(ingress.CallbackGiveUpAfter > TimeSpan.Zero, "Ingress:CallbackGiveUpAfter", "must be positive");
+        require(ingress.CacheMaxEntryBytes > 0, "Ingress:CacheMaxEntryBytes", "must be positive");
+        require(ingress.CacheMaxBytes >= ingress.CacheMaxEntryBytes, "Ingress:CacheMaxBytes", "must be at least Relay:Ingress:CacheMaxEntryBytes");
         for (var i = 0; i < ingress.TrustedProxies.Count; i++)
         {
             require(HttpProxy.Http.TrustedProxies.TryParse(ingress.TrustedProxies[i], out _), $"Ingress:TrustedProxies:{i}", $"'{ingress.TrustedProxies[i]}' is not an IP address or CIDR range (for example 10.0.0.7 or 10.0.0.0/24)");
@@ -126,6 +128,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             require(!string.IsNullOrWhiteSpace(route.Target), key + ":Target", "is required (the base URL on the peer's side, for example http://127.0.0.1:9000/)");
             require(string.IsNullOrWhiteSpace(route.Target) || IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
+            require(route.CacheTtl >= TimeSpan.Zero, key + ":CacheTtl", "must not be negative (zero caches nothing)");
             require(Enum.IsDefined(route.Compression), key + ":Compression", $"'{route.Compression}' is not one of {string.Join(", ", Enum.GetNames<HttpProxy.RouteCompression>())}");
         }
     }

@@ -155,6 +155,7 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         warnings.AddRange(InboxWarnings(layer1));
         var (waiting, callbacks) = _relay?.GetAsyncStatus() ?? (0, 0);
         var (storageUsed, storageLimit) = _relay?.GetAsyncStorage() ?? (0, 0);
+        var (cacheHits, cacheMisses, cacheBytes) = _relay?.GetCacheStatus() ?? (0, 0, 0);
         var loops = layer1.Loops.Concat(_relay?.GetLoops() ?? []).ToList();
         return new NodeStatusDocument(
             NodeId,
@@ -172,6 +173,9 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
             Warnings = warnings,
             AsyncStorageBytes = storageUsed,
             AsyncStorageLimitBytes = storageLimit,
+            CacheHits = cacheHits,
+            CacheMisses = cacheMisses,
+            CacheBytes = cacheBytes,
             Loops = [.. loops.Select(loop => new LoopStatusDocument(loop.Name, loop.IsRunning, loop.Failures, loop.LastError, loop.LastFailedAt, loop.RestartsAt))],
             Down = [.. loops.Where(loop => !loop.IsRunning).Select(DescribeDown)],
         };

@@ -26,6 +26,15 @@ public sealed record NodeStatusDocument(
     /// <summary>The most those responses may use (<c>Ingress:MaxAsyncStorageBytes</c>); 0 without ingress.</summary>
     public long AsyncStorageLimitBytes { get; init; }
 
+    /// <summary>Requests the routes' cache answered without crossing the link (<c>Ingress:Routes:N:CacheTtl</c>).</summary>
+    public long CacheHits { get; init; }
+
+    /// <summary>Cacheable requests on caching routes that went over the link.</summary>
+    public long CacheMisses { get; init; }
+
+    /// <summary>Bytes the cached responses use in memory.</summary>
+    public long CacheBytes { get; init; }
+
     /// <summary>The node's loops; one not running is down (health answers 503) until its restart.</summary>
     public IReadOnlyList<LoopStatusDocument> Loops { get; init; } = [];
 

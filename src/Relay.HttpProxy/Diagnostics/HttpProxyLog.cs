@@ -27,6 +27,12 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2040, LogLevel.Warning, "Refused a request to {Peer}: {Limit} requests to it are in progress")]
     public static partial void TooManyStreams(ILogger logger, string peer, int limit);
 
+    [LoggerMessage(2050, LogLevel.Debug, "{Method} {Target} answered from the cache ({Age} s old)")]
+    public static partial void AnsweredFromCache(ILogger logger, string method, LoggedUrl target, long age);
+
+    [LoggerMessage(2051, LogLevel.Debug, "Stream {StreamId:N}: response from {Target} cached for {FreshFor}")]
+    public static partial void ResponseCached(ILogger logger, Guid streamId, LoggedUrl target, TimeSpan freshFor);
+
     [LoggerMessage(2030, LogLevel.Information, "Refused a request path: {Reason}")]
     public static partial void UnsafePathRefused(ILogger logger, string reason);
 

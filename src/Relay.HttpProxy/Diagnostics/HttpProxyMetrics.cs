@@ -11,6 +11,7 @@ internal sealed class HttpProxyMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _forwarded;
     private readonly Histogram<double> _forwardDuration;
+    private readonly Counter<long> _cached;
     private readonly Counter<long> _served;
     private readonly Counter<long> _outcomeUnknown;
     private readonly Counter<long> _replayedFromStore;
@@ -22,6 +23,7 @@ internal sealed class HttpProxyMetrics : IDisposable
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _forwarded = _meter.CreateCounter<long>("relay.http.entry.requests", "{request}", "Callers' requests answered by the entry side, by peer and status");
         _forwardDuration = _meter.CreateHistogram<double>("relay.http.entry.duration", "s", "From a caller's request to the response head");
+        _cached = _meter.CreateCounter<long>("relay.http.entry.cache", "{request}", "Cacheable requests on caching routes, by peer and result (hit: answered here; miss: over the link)");
         _served = _meter.CreateCounter<long>("relay.http.exit.requests", "{request}", "Requests the exit side answered, by peer and status");
         _outcomeUnknown = _meter.CreateCounter<long>("relay.http.exit.outcome_unknown", "{request}", "Requests left with an unknown outcome by a restart");
         _replayedFromStore = _meter.CreateCounter<long>("relay.http.exit.replayed", "{request}", "Repeats of an Idempotency-Key answered from the kept response");
@@ -33,6 +35,8 @@ internal sealed class HttpProxyMetrics : IDisposable
         _forwarded.Add(1, tags);
         _forwardDuration.Record(elapsed.TotalSeconds, tags);
     }
+
+    public void Cache(string peer, bool hit) => _cached.Add(1, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
 
     public void Served(string peer, int status) => _served.Add(1, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("status", status));
 

@@ -36,6 +36,9 @@ internal sealed class EntryForwarder
 {
     private const int CopyBufferBytes = 64 * 1024;
 
+    /// <summary>Says whether a response on a caching route came from the cache (<c>hit</c>) or over the link (<c>miss</c>).</summary>
+    private const string CacheStatusHeader = "X-Cache";
+
     private readonly IReadOnlyDictionary<string, PeerLink> _links;
     private readonly IngressOptions _options;
     private readonly RouteTable _routes;
@@ -46,6 +49,7 @@ internal sealed class EntryForwarder
     private readonly AsyncRequests _async;
     private readonly TrustedProxies _trustedProxies;
     private readonly ConcurrentDictionary<string, StrongBox<int>> _streamsPerPeer = new(StringComparer.Ordinal);
+    private readonly ResponseCache _cache;
 
     public EntryForwarder(IReadOnlyDictionary<string, PeerLink> links, IngressOptions options, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, AsyncRequests asyncRequests)
     {
@@ -55,12 +59,16 @@ internal sealed class EntryForwarder
         _options = options;
         _routes = new RouteTable(options.Routes);
         _trustedProxies = new TrustedProxies(options.TrustedProxies);
+        _cache = new ResponseCache(options.CacheMaxEntryBytes, options.CacheMaxBytes, time);
         _time = time;
         _logger = logger;
     }
 
     /// <summary>Describes what is wrong with the link to a peer, for 504 problems; see <see cref="HttpRelay.DescribePeerTrouble"/>.</summary>
     public Func<string, string>? DescribePeerTrouble { get; set; }
+
+    /// <summary>The routes' TTL cache (<see cref="IngressRouteOptions.CacheTtl"/>).</summary>
+    public ResponseCache Cache => _cache;
 
     public async Task ForwardAsync(HttpContext context)
     {
@@ -111,6 +119,52 @@ internal sealed class EntryForwarder
             return;
         }
 
+        var use = mode is null ? CachePolicy.Of(request, route) : CacheRequestUse.None;
+        var cacheTarget = route.PathPrefix + " " + target;
+        CacheFill? fill = null;
+        if (use == CacheRequestUse.Lookup)
+        {
+            var key = _cache.KeyFor(cacheTarget, request.Headers);
+            if (await TryAnswerFromCacheAsync(context, route, target, key).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // One GET per key crosses the link at a time: the others wait for its answer and take it if it was kept.
+            if (HttpMethods.IsGet(request.Method))
+            {
+                (fill, var wait) = _cache.JoinFill(key);
+                if (wait is not null)
+                {
+                    try
+                    {
+                        await wait.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    if (await TryAnswerFromCacheAsync(context, route, target, _cache.KeyFor(cacheTarget, request.Headers)).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        try
+        {
+            await ForwardCountedAsync(context, route, target, mode, callbackUrl, new CacheUse(use, cacheTarget, fill)).ConfigureAwait(false);
+        }
+        finally
+        {
+            fill?.Dispose();
+        }
+    }
+
+    private async Task ForwardCountedAsync(HttpContext context, IngressRouteOptions route, string target, AsyncMode? mode, string? callbackUrl, CacheUse caching)
+    {
         var link = _links[route.Peer];
         var streams = _streamsPerPeer.GetOrAdd(route.Peer, _ => new StrongBox<int>());
         if (Interlocked.Increment(ref streams.Value) > _options.MaxConcurrentStreams)
@@ -124,7 +178,7 @@ internal sealed class EntryForwarder
 
         try
         {
-            await ForwardToPeerAsync(context, route, target, link, mode, callbackUrl).ConfigureAwait(false);
+            await ForwardToPeerAsync(context, route, target, link, mode, callbackUrl, caching).ConfigureAwait(false);
         }
         finally
         {
@@ -132,7 +186,46 @@ internal sealed class EntryForwarder
         }
     }
 
-    private async Task ForwardToPeerAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link, AsyncMode? mode, string? callbackUrl)
+    /// <summary>Answers a GET or HEAD from a fresh kept response; false when there is none.</summary>
+    private async Task<bool> TryAnswerFromCacheAsync(HttpContext context, IngressRouteOptions route, string target, string key)
+    {
+        if (_cache.TryGet(key) is not { } cached)
+        {
+            return false;
+        }
+
+        var age = cached.AgeSecondsAt(_time.GetUtcNow());
+        _cache.CountHit();
+        _metrics.Cache(route.Peer, hit: true);
+        HttpProxyLog.AnsweredFromCache(_logger, context.Request.Method, target, age);
+        var response = context.Response;
+        response.StatusCode = cached.Status;
+        cached.Headers.AppendTo(response.Headers);
+        response.Headers.Age = age.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers[CacheStatusHeader] = "hit";
+        if (cached.Status is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified))
+        {
+            response.ContentLength = cached.Body.Length;
+        }
+
+        try
+        {
+            if (!HttpMethods.IsHead(context.Request.Method))
+            {
+                await response.Body.WriteAsync(cached.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            await response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsCallerGone(exception, context))
+        {
+            // Nothing crossed the link for it: nothing to stop.
+        }
+
+        return true;
+    }
+
+    private async Task ForwardToPeerAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link, AsyncMode? mode, string? callbackUrl, CacheUse caching)
     {
         var request = context.Request;
         if (mode is { } answerLater)
@@ -167,7 +260,7 @@ internal sealed class EntryForwarder
             switch (wait.Outcome)
             {
                 case EntryOutcome.Response:
-                    await WriteResponseAsync(context, exchange, link, wait.Head!).ConfigureAwait(false);
+                    await WriteResponseAsync(context, exchange, link, wait.Head!, route, caching).ConfigureAwait(false);
                     break;
                 case EntryOutcome.DeadlineExceeded:
                     link.Post(FrameWriter.Reset(streamId, fromInitiator: true, ResetReason.DeadlineExceeded));
@@ -394,7 +487,7 @@ internal sealed class EntryForwarder
         }
     }
 
-    private async Task WriteResponseAsync(HttpContext context, EntryExchange exchange, PeerLink link, ResponseHead head)
+    private async Task WriteResponseAsync(HttpContext context, EntryExchange exchange, PeerLink link, ResponseHead head, IngressRouteOptions route, CacheUse caching)
     {
         var response = context.Response;
         response.StatusCode = head.Status;
@@ -405,6 +498,33 @@ internal sealed class EntryForwarder
             response.ContentLength = length;
         }
 
+        CacheCapture? capture = null;
+        var freshFor = TimeSpan.Zero;
+        string[] vary = [];
+        if (caching.Use != CacheRequestUse.None)
+        {
+            response.Headers[CacheStatusHeader] = "miss";
+            _cache.CountMiss();
+            _metrics.Cache(route.Peer, hit: false);
+            // Only a GET's body is kept (a HEAD has none); one declared larger than an entry may be is not even copied.
+            if (HttpMethods.IsGet(context.Request.Method)
+                && !(head.ContentLength > _cache.MaxEntryBytes)
+                && CachePolicy.FreshnessOf(head, context.Request.Headers.ContainsKey(HeaderNames.Authorization), route.CacheTtl) is { } lifetime
+                && CachePolicy.VaryOf(head) is { } names)
+            {
+                freshFor = lifetime;
+                vary = names;
+                capture = new CacheCapture(_cache.MaxEntryBytes);
+            }
+        }
+
+        // Those waiting for this response need not wait for a body that will not be kept.
+        if (capture is null)
+        {
+            caching.Fill?.Dispose();
+        }
+
+        var arrivedAt = _time.GetUtcNow();
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
@@ -416,10 +536,25 @@ internal sealed class EntryForwarder
                     break;
                 }
 
+                if (capture is { IsKeeping: true })
+                {
+                    capture.Append(buffer.AsSpan(0, read));
+                    if (!capture.IsKeeping)
+                    {
+                        caching.Fill?.Dispose();
+                    }
+                }
+
                 await response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
             }
 
             await response.CompleteAsync().ConfigureAwait(false);
+            // Kept only once the caller has the whole of it: a body that broke off is never served again.
+            if (capture is { IsKeeping: true }
+                && _cache.Store(caching.Target, vary, context.Request.Headers, new CachedResponse(head.Status, head.Headers, capture.ToArray(), arrivedAt, CachePolicy.InitialAgeOf(head), freshFor)))
+            {
+                HttpProxyLog.ResponseCached(_logger, exchange.StreamId, caching.Target, freshFor);
+            }
         }
         catch (StreamResetException reset)
         {
@@ -434,12 +569,18 @@ internal sealed class EntryForwarder
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            capture?.Dispose();
         }
     }
 
     private static bool IsCallerGone(Exception exception, HttpContext context) =>
         context.RequestAborted.IsCancellationRequested
         || exception is BadHttpRequestException or IOException or OperationCanceledException;
+
+    /// <param name="Use">What the cache may do for the request.</param>
+    /// <param name="Target">The request's place in the cache: route prefix and target URL, whatever the method.</param>
+    /// <param name="Fill">This request's claim to fetch its key while others wait, or null.</param>
+    private readonly record struct CacheUse(CacheRequestUse Use, string Target, CacheFill? Fill);
 
     /// <param name="HeadAcknowledged">Completes once the peer has the head: until then, the request has certainly not been called.</param>
     private readonly record struct AcceptedRequest(BodyEncoder Encoder, long SentInline, bool Complete, Task HeadAcknowledged);

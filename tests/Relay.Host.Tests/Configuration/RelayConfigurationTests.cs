@@ -119,6 +119,39 @@ public sealed class RelayConfigurationTests : CliTestFolder
         Assert.Contains(failure.Failures, f => f == $"Relay:Ingress:Routes:0:Compression '{value}' is not one of Auto, Lz4, Brotli, None (in {config}).");
     }
 
+    [Fact]
+    public async Task NegativeCacheTtl_RefusesStartUp_NamingTheKey()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Target\": \"http://127.0.0.1:9000/\" }", "\"Target\": \"http://127.0.0.1:9000/\", \"CacheTtl\": \"-00:00:05\" }", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        Assert.Contains(failure.Failures, f => f == "Relay:Ingress:Routes:0:CacheTtl must not be negative (zero caches nothing).");
+    }
+
+    [Fact]
+    public async Task CacheTtl_IsTaken_AndCachingIsOffWithoutIt()
+    {
+        var plain = await WriteNodeAsync(ValidIngressNode);
+        Assert.Equal(TimeSpan.Zero, RelayConfiguration.Load(plain).Ingress!.Routes[0].CacheTtl);
+
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Target\": \"http://127.0.0.1:9000/\" }", "\"Target\": \"http://127.0.0.1:9000/\", \"CacheTtl\": \"00:02:00\" }", StringComparison.Ordinal));
+        Assert.Equal(TimeSpan.FromMinutes(2), RelayConfiguration.Load(config).Ingress!.Routes[0].CacheTtl);
+    }
+
+    [Fact]
+    public async Task CacheSmallerThanOneEntry_RefusesStartUp_NamingTheKey()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Routes\":", "\"CacheMaxEntryBytes\": 2048, \"CacheMaxBytes\": 1024, \"Routes\":", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        Assert.Contains(failure.Failures, f => f == "Relay:Ingress:CacheMaxBytes must be at least Relay:Ingress:CacheMaxEntryBytes.");
+    }
+
     [Theory]
     [InlineData("lz4", HttpProxy.RouteCompression.Lz4)]
     [InlineData("None", HttpProxy.RouteCompression.None)]

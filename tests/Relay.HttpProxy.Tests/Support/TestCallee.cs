@@ -77,6 +77,11 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Holds <c>/gate/{tag}</c> requests until completed.</summary>
     public TaskCompletionSource GateOpen { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Requests that reached <c>/cacheable/{tag}</c>, per tag.</summary>
+    public ConcurrentDictionary<string, int> CacheableArrivals { get; } = new();
+
+    public int CacheableArrivalsOf(string tag) => CacheableArrivals.GetValueOrDefault(tag);
+
     public static async Task<TestCallee> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -271,6 +276,52 @@ internal sealed class TestCallee : IAsyncDisposable
             {
                 await context.Response.Body.WriteAsync(buffer.AsMemory(sent, Math.Min(64 * 1024, bytes - sent)), context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        });
+
+        // Cacheable: counts arrivals per tag and answers with ?cc= as Cache-Control, ?vary= as Vary, ?cookie=1 a Set-Cookie,
+        // ?status= its status; the body is ?bytes=n pattern bytes, or says the tag, the arrival and the request's Accept.
+        // With ?gate=1 it answers once the test opens the gate (signalling GateArrived).
+        app.MapGet("/cacheable/{tag}", async (HttpContext context, string tag) =>
+        {
+            var query = context.Request.Query;
+            var arrival = CacheableArrivals.AddOrUpdate(tag, 1, (_, count) => count + 1);
+            if (query.ContainsKey("gate"))
+            {
+                GateArrived.Release();
+                await GateOpen.Task.WaitAsync(context.RequestAborted);
+            }
+
+            var response = context.Response;
+            response.StatusCode = int.TryParse(query["status"], CultureInfo.InvariantCulture, out var status) ? status : 200;
+            if (query["cc"].ToString() is { Length: > 0 } cacheControl)
+            {
+                response.Headers.CacheControl = cacheControl;
+            }
+
+            if (query["vary"].ToString() is { Length: > 0 } vary)
+            {
+                response.Headers.Vary = vary;
+            }
+
+            if (query.ContainsKey("cookie"))
+            {
+                response.Headers.SetCookie = "session=1";
+            }
+
+            if (int.TryParse(query["bytes"], CultureInfo.InvariantCulture, out var bytes))
+            {
+                var buffer = new byte[bytes];
+                FillPattern(buffer, 0);
+                response.ContentType = "application/octet-stream";
+                await response.Body.WriteAsync(buffer, context.RequestAborted);
+                return;
+            }
+
+            if (response.StatusCode != 204)
+            {
+                response.ContentType = "text/plain; charset=utf-8";
+                await response.WriteAsync($"{tag} #{arrival} for {context.Request.Headers.Accept}", context.RequestAborted);
             }
         });
 
