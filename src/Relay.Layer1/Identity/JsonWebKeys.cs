@@ -132,15 +132,14 @@ internal static class JsonWebKeys
     public static void Write(IFileSystem fileSystem, string path, JsonWebKeySetDocument document, bool isPrivate)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(document, KeyFileJsonContext.Readable.JsonWebKeySetDocument);
-        var ownerOnly = isPrivate && !OperatingSystem.IsWindows() && fileSystem is FileSystem;
         // A private key file is created owner-only, so no other user can open it while (or after) the
         // secret is written; one that already existed is tightened before it is overwritten.
-        using Stream stream = ownerOnly
-            ? new FileStream(path, OwnerOnlyFiles.Options(FileMode.Create, FileAccess.Write, FileShare.None))
+        using var stream = isPrivate
+            ? OwnerOnlyFiles.Create(fileSystem, path, FileMode.Create, FileShare.None)
             : fileSystem.FileStream.New(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        if (ownerOnly && !OperatingSystem.IsWindows())
+        if (isPrivate && !OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, OwnerOnlyFiles.FileMode);
+            fileSystem.File.SetUnixFileMode(path, OwnerOnlyFiles.FileMode);
         }
 
         stream.Write(json);
