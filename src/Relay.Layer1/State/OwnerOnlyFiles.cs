@@ -25,12 +25,6 @@ public static class OwnerOnlyFiles
     /// <summary>Creates a folder SQLite keeps a database in, on the real disk.</summary>
     public static void CreateDatabaseDirectory(string path) => CreateDirectory(Disk, path);
 
-    /// <summary>Creates <paramref name="path"/> on the real disk; see <see cref="CreateDirectory(IFileSystem, string)"/>.</summary>
-    public static void CreateDirectory(string path) => CreateDirectory(Disk, path);
-
-    /// <summary>Opens a file on the real disk; see <see cref="Create(IFileSystem, string, System.IO.FileMode, FileShare, int)"/>.</summary>
-    public static FileSystemStream Create(string path, System.IO.FileMode mode, FileShare share, int bufferSize = 4096) => Create(Disk, path, mode, share, bufferSize);
-
     /// <summary>Creates <paramref name="path"/> (and missing parents) as 0700, or tightens it to 0700 when it exists.</summary>
     public static void CreateDirectory(IFileSystem fileSystem, string path)
     {
