@@ -22,6 +22,7 @@ public sealed class Layer1Node : IAsyncDisposable
 {
     private readonly NodeContext _context;
     private readonly Dictionary<string, PeerChannels> _peers;
+    private readonly Dictionary<string, PeerPublicKeys> _peerKeys;
     private readonly ChannelCounters _unknownSenders = new();
     private readonly InboxWatcher _inbox;
     private InboxMisaddressed _misaddressed = new(0, 0);
@@ -36,10 +37,11 @@ public sealed class Layer1Node : IAsyncDisposable
     private readonly string _ownNamePrefix;
     private int _disposed;
 
-    private Layer1Node(NodeContext context, Dictionary<string, PeerChannels> peers)
+    private Layer1Node(NodeContext context, Dictionary<string, PeerChannels> peers, Dictionary<string, PeerPublicKeys> peerKeys)
     {
         _context = context;
         _peers = peers;
+        _peerKeys = peerKeys;
         _receiver = new SegmentReceiver(context.Codec, peers.ContainsKey, context.Options, context.Time);
         _ownNamePrefix = context.NodeId + "_";
         _supervisor = new LoopSupervisor(context.Logger, context.Time, _stopping.Token, context.Options.LoopRestartDelay);
@@ -52,6 +54,9 @@ public sealed class Layer1Node : IAsyncDisposable
     public string NodeId => _context.NodeId;
 
     public IReadOnlyCollection<string> Peers => _peers.Keys;
+
+    /// <summary>Which way files move between this node and <paramref name="peer"/>.</summary>
+    public PeerDirection Direction(string peer) => _peerKeys[peer].Direction;
 
     /// <summary>The channel's current resend timeout to <paramref name="peer"/>: what the link's round trips, sweeps included, have shown.</summary>
     public TimeSpan RetransmitTimeout(string peer) => _peers[peer].Outbound.Snapshot().RetransmitTimeout;
@@ -116,7 +121,7 @@ public sealed class Layer1Node : IAsyncDisposable
                 Layer1Log.ChannelResumed(logger, peer, state.Outbound.Count, state.Handled.Cumulative);
             }
 
-            var node = new Layer1Node(context, channels);
+            var node = new Layer1Node(context, channels, peerKeys);
             node.Start();
             Layer1Log.NodeOpened(logger, keys.NodeId, channels.Count, options.Outbox, options.Inbox);
             return node;

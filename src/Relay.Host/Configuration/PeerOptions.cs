@@ -1,3 +1,4 @@
+using Relay.Layer1;
 using Relay.Layer1.Identity;
 
 namespace Relay.Host.Configuration;
@@ -19,6 +20,16 @@ public sealed class PeerOptions
     /// this node. See docs/security.md.
     /// </summary>
     public string Encryption { get; set; } = EncryptMode;
+
+    /// <summary>
+    /// <c>Both</c> (default), <c>SendOnly</c> (this node only writes to the peer: a data diode or an
+    /// export-only mirror) or <c>ReceiveOnly</c> (it only reads from the peer). The peer sets the opposite.
+    /// </summary>
+    public string Direction { get; set; } = nameof(PeerDirection.Both);
+
+    /// <summary>The direction <see cref="Direction"/> names (case aside), or null when it names none.</summary>
+    public PeerDirection? ParseDirection() =>
+        Enum.TryParse<PeerDirection>(Direction, ignoreCase: true, out var direction) && Enum.IsDefined(direction) && !int.TryParse(Direction, out _) ? direction : null;
 
     /// <summary>The body protection <see cref="Encryption"/> names (case aside, as for other settings), or null when it names none.</summary>
     public BodyProtection? ParseEncryption() =>

@@ -41,6 +41,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(string.IsNullOrWhiteSpace(peer.PublicKeyFile) || File.Exists(peer.PublicKeyFile) || Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' does not exist");
             Require(!Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' is a folder, not a key file");
             Require(peer.ParseEncryption() is not null, $"Peers:{i}:Encryption", $"'{peer.Encryption}' is not {PeerOptions.EncryptMode} or {PeerOptions.NoneMode} (None: bodies are signed but readable; the peer must be configured the same)");
+            Require(peer.ParseDirection() is not null, $"Peers:{i}:Direction", $"'{peer.Direction}' is not Both, SendOnly or ReceiveOnly");
         }
 
         var exchange = new Layer1OptionsValidator().Validate(null, options.Exchange);

@@ -1,5 +1,6 @@
 using System.IO.Abstractions;
 using Relay.Host.Configuration;
+using Relay.Layer1;
 using Relay.Layer1.Identity;
 
 namespace Relay.Host.Hosting;
@@ -55,7 +56,7 @@ public sealed class NodeKeyring
                     + $"Use the {peer.Id}.public.json that relay keygen wrote on {peer.Id}, or correct the id.");
             }
 
-            peers.Add(keys.WithProtection(peer.ParseEncryption() ?? BodyProtection.Encrypted));
+            peers.Add(keys.WithProtection(peer.ParseEncryption() ?? BodyProtection.Encrypted).WithDirection(peer.ParseDirection() ?? PeerDirection.Both));
         }
 
         return new NodeKeyring(own, peers);

@@ -27,6 +27,8 @@ public sealed class PeerPublicKeys
         EncryptionKey = other.EncryptionKey;
         SigningKeyId = other.SigningKeyId;
         EncryptionKeyId = other.EncryptionKeyId;
+        Protection = other.Protection;
+        Direction = other.Direction;
     }
 
     /// <summary>The peer's node id.</summary>
@@ -45,6 +47,13 @@ public sealed class PeerPublicKeys
     /// <summary>The same peer and keys, with bodies to and from it protected as <paramref name="protection"/> says.</summary>
     public PeerPublicKeys WithProtection(BodyProtection protection) =>
         new(this) { Protection = protection };
+
+    /// <summary>Which way files move between this node and the peer; the peer configures the opposite.</summary>
+    public PeerDirection Direction { get; private init; } = PeerDirection.Both;
+
+    /// <summary>The same peer and keys, with files moving only the way <paramref name="direction"/> says.</summary>
+    public PeerPublicKeys WithDirection(PeerDirection direction) =>
+        new(this) { Direction = direction };
 
     public string SigningKeyId { get; }
 
