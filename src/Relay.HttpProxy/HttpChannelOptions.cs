@@ -9,8 +9,17 @@ public sealed class HttpChannelOptions
     /// <summary>Encoded body bytes one stream direction may have on the way before the receiver grants more: bounds memory per stream.</summary>
     public int StreamWindowBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>Body bytes all streams to one peer may have unacknowledged in layer 1; keep it below the channel's window so small messages always fit.</summary>
-    public long PeerBodyBudgetBytes { get; set; } = 48L * 1024 * 1024;
+    /// <summary>
+    /// How far a receiver may grow a stream's window on a slow link, so that one stream can keep
+    /// bandwidth × round trip in flight; on a fast local link windows stay at <see cref="StreamWindowBytes"/>.
+    /// </summary>
+    public long MaxStreamWindowBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Body bytes all streams to one peer may have unacknowledged in layer 1 (on disk there); keep it
+    /// below the channel's window so small messages always fit.
+    /// </summary>
+    public long PeerBodyBudgetBytes { get; set; } = 448L * 1024 * 1024;
 
     /// <summary>How often a node tells each peer which streams its callers hold open; the peer ends any stream a heartbeat no longer lists.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);

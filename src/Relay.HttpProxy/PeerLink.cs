@@ -84,6 +84,9 @@ internal sealed class PeerLink
         }
     }
 
+    /// <summary>A receive window for one stream direction from this peer: it grows with the link's round trip.</summary>
+    public ReceiveWindowTuner NewWindowTuner() => new(Options.MaxStreamWindowBytes, () => _node.SmoothedRoundTrip(Peer), TimeProvider.System);
+
     public int ActiveEntryStreams => _entries.Count;
 
     public int ActiveExitStreams => _exits.Count;

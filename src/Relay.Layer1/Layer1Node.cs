@@ -61,6 +61,9 @@ public sealed class Layer1Node : IAsyncDisposable
     /// <summary>The channel's current resend timeout to <paramref name="peer"/>: what the link's round trips, sweeps included, have shown.</summary>
     public TimeSpan RetransmitTimeout(string peer) => _peers[peer].Outbound.Snapshot().RetransmitTimeout;
 
+    /// <summary>The smoothed round trip to <paramref name="peer"/> and back (zero until one is measured or kept from an earlier run).</summary>
+    public TimeSpan SmoothedRoundTrip(string peer) => _peers[peer].Outbound.Snapshot().SmoothedRoundTrip;
+
     /// <summary>The file system the node's folders and files are on, for the layers above that keep files beside it.</summary>
     public System.IO.Abstractions.IFileSystem FileSystem => _context.FileSystem;
 

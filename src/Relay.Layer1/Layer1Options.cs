@@ -40,10 +40,23 @@ public sealed class Layer1Options
     /// </summary>
     public TimeSpan ExpectedDelay { get; set; }
 
-    /// <summary>Bytes sent but not yet acknowledged per channel before <c>SendAsync</c> waits (the window).</summary>
-    public long MaxUnacknowledgedBytes { get; set; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// Bytes sent but not yet acknowledged per channel before <c>SendAsync</c> waits (the window). Large,
+    /// because a slow or scheduled link needs bandwidth × round trip in flight to stay busy; what waits
+    /// for acks is on disk (the spool and the outbox each hold up to this much), not in memory.
+    /// </summary>
+    public long MaxUnacknowledgedBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>Bytes a receiver holds in memory per channel (out of order, or delivered but not yet handled).</summary>
+    /// <summary>
+    /// The part of the window small messages may take: they are kept in memory until acknowledged
+    /// (large ones live in spool files), so this bounds the memory a channel's window costs.
+    /// </summary>
+    public long MaxUnacknowledgedInMemoryBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes a receiver holds in memory per channel (out of order, or delivered but not yet handled).
+    /// Past it, fragments that arrive out of order are dropped and come again.
+    /// </summary>
     public long MaxHeldBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>How often the inbox is listed in case the file system delivers no change events (SMB, NFS).</summary>

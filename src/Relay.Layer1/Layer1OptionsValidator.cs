@@ -23,7 +23,8 @@ public sealed class Layer1OptionsValidator : IValidateOptions<Layer1Options>
         Require(failures, options.MaxRetransmitTimeout >= options.InitialRetransmitTimeout, nameof(options.MaxRetransmitTimeout), "must be at least InitialRetransmitTimeout");
         Require(failures, options.ExpectedDelay >= TimeSpan.Zero && options.ExpectedDelay <= options.MaxRetransmitTimeout, nameof(options.ExpectedDelay), "must be between 0 and MaxRetransmitTimeout");
         Require(failures, options.MaxUnacknowledgedBytes >= options.MaxFileBytes, nameof(options.MaxUnacknowledgedBytes), "must be at least MaxFileBytes");
-        Require(failures, options.MaxHeldBytes >= options.MaxUnacknowledgedBytes, nameof(options.MaxHeldBytes), "must be at least MaxUnacknowledgedBytes");
+        Require(failures, options.MaxUnacknowledgedInMemoryBytes > 0, nameof(options.MaxUnacknowledgedInMemoryBytes), "must be positive");
+        Require(failures, options.MaxHeldBytes >= options.MaxFileBytes, nameof(options.MaxHeldBytes), "must be at least MaxFileBytes");
         Require(failures, options.PollInterval > TimeSpan.Zero, nameof(options.PollInterval), "must be positive");
         Require(failures, options.LoopRestartDelay > TimeSpan.Zero && options.LoopRestartDelay <= TimeSpan.FromMinutes(1), nameof(options.LoopRestartDelay), "must be positive and at most a minute");
         Require(failures, options.MaxFileAge > TimeSpan.Zero, nameof(options.MaxFileAge), "must be positive");

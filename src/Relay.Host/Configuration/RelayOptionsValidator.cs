@@ -75,7 +75,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         var http = options.Http;
         Require(http.ChunkBytes is >= 4096 and <= 4 * 1024 * 1024, "Http:ChunkBytes", "must be between 4096 and 4194304");
         Require(http.StreamWindowBytes >= 2L * http.ChunkBytes, "Http:StreamWindowBytes", "must be at least twice Relay:Http:ChunkBytes");
-        Require(http.PeerBodyBudgetBytes >= http.StreamWindowBytes, "Http:PeerBodyBudgetBytes", "must be at least Relay:Http:StreamWindowBytes");
+        Require(http.MaxStreamWindowBytes >= http.StreamWindowBytes, "Http:MaxStreamWindowBytes", "must be at least Relay:Http:StreamWindowBytes");
+        Require(http.PeerBodyBudgetBytes >= http.MaxStreamWindowBytes, "Http:PeerBodyBudgetBytes", "must be at least Relay:Http:MaxStreamWindowBytes");
         Require(http.PeerBodyBudgetBytes < options.Exchange.MaxUnacknowledgedBytes, "Http:PeerBodyBudgetBytes", "must be below Relay:Exchange:MaxUnacknowledgedBytes, so small messages always find room");
         Require(http.StreamIdleTimeout > TimeSpan.Zero, "Http:StreamIdleTimeout", "must be positive");
         Require(http.HeartbeatInterval > TimeSpan.Zero, "Http:HeartbeatInterval", "must be positive");

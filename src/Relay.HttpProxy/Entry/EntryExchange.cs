@@ -19,8 +19,8 @@ internal sealed class EntryExchange : IDisposable
     {
         StreamId = streamId;
         _link = link;
-        UploadWindow = new CreditWindow(link.Options.StreamWindowBytes);
-        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)));
+        UploadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
+        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)), link.NewWindowTuner());
     }
 
     public Guid StreamId { get; }

@@ -18,8 +18,8 @@ internal sealed class ExitExchange : IDisposable
         StreamId = streamId;
         _link = link;
         Head = head;
-        DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes);
-        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)));
+        DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
+        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner());
     }
 
     public Guid StreamId { get; }

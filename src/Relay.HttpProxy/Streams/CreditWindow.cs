@@ -3,20 +3,25 @@ namespace Relay.HttpProxy.Streams;
 /// <summary>
 /// Bytes a sender may still put on the channel before the receiver makes room: the flow control of
 /// one stream direction, or of all bodies to one peer. A take waits until the whole amount fits, or
-/// until the window is wholly free (so a chunk larger than the window still goes, alone).
+/// until the window is wholly free (so a chunk larger than the window still goes, alone). A stream's
+/// window grows with grants beyond its size (a receiver on a slow link grants more than it first
+/// allowed); the budget of all bodies to a peer never exceeds its size.
 /// </summary>
 internal sealed class CreditWindow
 {
     private readonly object _gate = new();
-    private readonly long _size;
+    private long _size;
     private long _available;
     private TaskCompletionSource _released = NewSignal();
     private Exception? _failure;
 
-    public CreditWindow(long size)
+    private readonly bool _growsWithGrants;
+
+    public CreditWindow(long size, bool growsWithGrants = false)
     {
         _size = size;
         _available = size;
+        _growsWithGrants = growsWithGrants;
     }
 
     public long Available
@@ -60,7 +65,15 @@ internal sealed class CreditWindow
         TaskCompletionSource released;
         lock (_gate)
         {
-            _available = Math.Min(_size, _available + bytes);
+            _available += bytes;
+            if (_growsWithGrants)
+            {
+                _size = Math.Max(_size, _available);
+            }
+            else
+            {
+                _available = Math.Min(_size, _available);
+            }
             released = _released;
             _released = NewSignal();
         }

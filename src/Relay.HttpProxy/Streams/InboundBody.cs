@@ -14,7 +14,8 @@ namespace Relay.HttpProxy.Streams;
 internal sealed class InboundBody : ReadOnlyBodyStream
 {
     private readonly Channel<Piece> _pieces = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-    private readonly long _window;
+    private readonly ReceiveWindowTuner? _tuner;
+    private long _window;
     private readonly int _creditBatch;
     private readonly Action<int> _grantCredit;
     private readonly object _gate = new();
@@ -29,11 +30,25 @@ internal sealed class InboundBody : ReadOnlyBodyStream
 
     /// <param name="window">Encoded bytes the sender may have outstanding; more is a protocol violation.</param>
     /// <param name="grantCredit">Sends the sender a credit frame for this many bytes.</param>
-    public InboundBody(long window, Action<int> grantCredit)
+    /// <param name="tuner">Grows the window on a slow link; null keeps it fixed.</param>
+    public InboundBody(long window, Action<int> grantCredit, ReceiveWindowTuner? tuner = null)
     {
         _window = window;
+        _tuner = tuner;
         _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
         _grantCredit = grantCredit;
+    }
+
+    /// <summary>Encoded bytes the sender may have outstanding now: the initial window, grown on a slow link.</summary>
+    public long Window
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _window;
+            }
+        }
     }
 
     /// <summary>Completes when the reader has read the whole body.</summary>
@@ -198,6 +213,11 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         {
             _queuedBytes -= piece.Credit;
             _ungranted += piece.Credit;
+
+            // Growth is granted like freed room: the sender adds every grant to its window.
+            var growth = _ended || _tuner is null ? 0 : _tuner.OnConsumed(_window, piece.Credit);
+            _window += growth;
+            _ungranted += (int)growth;
             if (_ungranted < _creditBatch || _ended)
             {
                 return;

@@ -22,6 +22,7 @@ internal sealed class OutboundChannel : IDisposable
     private readonly Func<AckState> _currentAck;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly ITimer _wakeTimer;
 
     private readonly SendWindow _window;
     private readonly PeerAckTracker _acks;
@@ -62,6 +63,10 @@ internal sealed class OutboundChannel : IDisposable
         _bodyBudget = BodyBudget(context.Codec, options.MaxFileBytes);
         var maxFragmentData = _bodyBudget - BodyRecords.AckRecordLength(BodyRecords.MaxAckRanges) - BodyRecords.FragmentHeaderLength;
         _window = new SendWindow(context, peer, state, spool, maxFragmentData);
+
+        // The node's clock, not the thread's, says when the writer looks again: resends, acks and
+        // batches follow the TimeProvider, so a fake clock can run hours of a slow link in seconds.
+        _wakeTimer = context.Time.CreateTimer(static state => ((OutboundChannel)state!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public string Peer { get; }
@@ -224,7 +229,8 @@ internal sealed class OutboundChannel : IDisposable
 
             try
             {
-                _wake.Wait(wait, cancellationToken);
+                _wakeTimer.Change(wait, Timeout.InfiniteTimeSpan);
+                _wake.Wait(cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -258,7 +264,7 @@ internal sealed class OutboundChannel : IDisposable
                 return null;
             }
 
-            return OutgoingFile.Build(TakeAck(), []);
+            return OutgoingFile.Build(TakeAck(), [], _spool);
         }
 
         // Under load, wait a moment for more small messages so they share a file; an idle channel sends at once.
@@ -289,7 +295,7 @@ internal sealed class OutboundChannel : IDisposable
         }
 
         _lastDataFileTimestamp = now;
-        return OutgoingFile.Build(TakeAck(), fragments);
+        return OutgoingFile.Build(TakeAck(), fragments, _spool);
     }
 
     // Resends first, in sequence order, then new fragments, up to the body budget less room for the
@@ -422,9 +428,16 @@ internal sealed class OutboundChannel : IDisposable
 
     private void Wake()
     {
-        if (_wake.CurrentCount == 0)
+        try
         {
-            _wake.Release();
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // A timer tick or a late ack after the channel closed: nobody waits any more.
         }
     }
 
@@ -436,6 +449,7 @@ internal sealed class OutboundChannel : IDisposable
             _window.Close();
         }
 
+        _wakeTimer.Dispose();
         _wake.Dispose();
     }
 

@@ -3,7 +3,11 @@ using Relay.Layer1.Format;
 
 namespace Relay.Layer1.Channels;
 
-/// <summary>One fragment waiting for the peer's acknowledgement, with its send history.</summary>
+/// <summary>
+/// One fragment waiting for the peer's acknowledgement, with its send history. A fragment of a
+/// spooled message keeps its bytes in memory only until its first write: after that the spool file
+/// is the copy, read again for a resend, so what waits for acks costs disk, not memory.
+/// </summary>
 internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long lamportTime, ReadOnlyMemory<byte> data)
 {
     private byte[]? _pooled;
@@ -16,12 +20,47 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
 
     public ReadOnlyMemory<byte> Data { get; private set; } = data;
 
-    /// <summary>A fragment whose data is copied into a pooled buffer, returned by <see cref="ReturnBuffer"/>.</summary>
-    public static OutboundFragment Pooled(long sequence, FragmentFlags flags, long lamportTime, ReadOnlySpan<byte> data)
+    /// <summary>The data's length, whether or not the bytes are in memory.</summary>
+    public int DataLength { get; private init; } = data.Length;
+
+    /// <summary>The first sequence of the spooled message this fragment belongs to; null when its data is inline.</summary>
+    public long? SpoolFirstSequence { get; private init; }
+
+    /// <summary>Where the fragment's data starts in its message's spool file.</summary>
+    public long SpoolOffset { get; private init; }
+
+    /// <summary>Whether the data is in memory (inline fragments always; spooled ones until their first write).</summary>
+    public bool IsLoaded => Data.Length == DataLength;
+
+    /// <summary>
+    /// A fragment of a spooled message: with its data copied into a pooled buffer for the first write,
+    /// or, when <paramref name="data"/> is empty and the length is not, with its data left in the spool.
+    /// </summary>
+    public static OutboundFragment Spooled(long sequence, FragmentFlags flags, long lamportTime, long spoolFirstSequence, long spoolOffset, int length, ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            return new OutboundFragment(sequence, flags, lamportTime, ReadOnlyMemory<byte>.Empty) { DataLength = length, SpoolFirstSequence = spoolFirstSequence, SpoolOffset = spoolOffset };
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);
-        return new OutboundFragment(sequence, flags, lamportTime, buffer.AsMemory(0, data.Length)) { _pooled = buffer };
+        return new OutboundFragment(sequence, flags, lamportTime, buffer.AsMemory(0, data.Length))
+        {
+            _pooled = buffer,
+            DataLength = length,
+            SpoolFirstSequence = spoolFirstSequence,
+            SpoolOffset = spoolOffset,
+        };
+    }
+
+    /// <summary>Drops the in-memory copy of a spooled fragment once it is written; a resend reads the spool.</summary>
+    public void Unload()
+    {
+        if (SpoolFirstSequence.HasValue)
+        {
+            ReturnBuffer();
+        }
     }
 
     /// <summary>Called once the peer has acknowledged the fragment: nothing reads its data after that.</summary>
@@ -51,5 +90,5 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
     /// <summary>Completes when the peer acknowledges the message this fragment ends; set on last fragments only.</summary>
     public TaskCompletionSource? Acknowledged { get; set; }
 
-    public int RecordLength => BodyRecords.FragmentHeaderLength + Data.Length;
+    public int RecordLength => BodyRecords.FragmentHeaderLength + DataLength;
 }

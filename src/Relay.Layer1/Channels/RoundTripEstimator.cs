@@ -48,7 +48,9 @@ internal sealed class RoundTripEstimator(TimeSpan initial, TimeSpan minimum, Tim
 
     private void UpdateTimeout()
     {
-        var timeout = TimeSpan.FromMilliseconds(_smoothedMs + Math.Max(1, 4 * _variationMs));
+        // A link whose delay hardly varies (a mirror sweeping on the clock) still gets an eighth of
+        // its round trip as margin, so an ack due on the next sweep is not raced by the resend.
+        var timeout = TimeSpan.FromMilliseconds(_smoothedMs + Math.Max(Math.Max(1, _smoothedMs / 8), 4 * _variationMs));
         RetransmitTimeout = timeout < minimum ? minimum : timeout > maximum ? maximum : timeout;
     }
 

@@ -29,14 +29,17 @@ internal sealed class SendWindow
         foreach (var stored in state.Outbound)
         {
             // Everything stored survived a restart: it goes out again as if new.
-            var fragment = new OutboundFragment(stored.Sequence, (FragmentFlags)stored.Flags, stored.LamportTime, stored.Data);
+            var fragment = stored.SpoolFirstSequence is { } spoolFirst
+                ? OutboundFragment.Spooled(stored.Sequence, (FragmentFlags)stored.Flags, stored.LamportTime, spoolFirst, stored.SpoolOffset, stored.DataLength, [])
+                : new OutboundFragment(stored.Sequence, (FragmentFlags)stored.Flags, stored.LamportTime, stored.Data);
             if ((fragment.Flags & FragmentFlags.Last) != 0)
             {
                 fragment.SpoolToDelete = stored.SpoolFirstSequence;
             }
 
             Unacked.Append(fragment);
-            UnacknowledgedBytes += stored.Data.Length;
+            UnacknowledgedBytes += stored.DataLength;
+            InMemoryBytes += stored.SpoolFirstSequence.HasValue ? 0 : stored.DataLength;
         }
 
         UnsentBytes = UnacknowledgedBytes;
@@ -66,8 +69,17 @@ internal sealed class SendWindow
 
     public bool HasUnsent => NextUnsentSequence <= DurableThrough;
 
-    /// <summary>A message fits when the window is empty (one larger than the window goes alone) or it stays within the limit.</summary>
-    public bool HasRoomFor(int length) => UnacknowledgedBytes == 0 || UnacknowledgedBytes + length <= _context.Options.MaxUnacknowledgedBytes;
+    /// <summary>Unacknowledged bytes of small messages, which are kept in memory.</summary>
+    public long InMemoryBytes { get; private set; }
+
+    /// <summary>
+    /// A message fits when the window is empty (one larger than the window goes alone) or it stays
+    /// within the limit, and, if small (kept in memory), within the in-memory part of it.
+    /// </summary>
+    public bool HasRoomFor(int length) =>
+        UnacknowledgedBytes == 0
+        || (UnacknowledgedBytes + length <= _context.Options.MaxUnacknowledgedBytes
+            && (length >= MessageSpool.Threshold || InMemoryBytes + length <= _context.Options.MaxUnacknowledgedInMemoryBytes));
 
     /// <summary>Cuts the message into fragments and starts storing them; the task completes once they are durable.</summary>
     /// <exception cref="IOException">The spool file could not be written; nothing was queued.</exception>
@@ -94,10 +106,11 @@ internal sealed class SendWindow
             // Large data lives in pooled buffers (fresh large arrays cost a page fault per 4 KiB); small
             // data is stored inline in the database, which wants an array of its own.
             var inline = spooled ? [] : part.ToArray();
-            last = spooled ? OutboundFragment.Pooled(NextSequence, flags, lamport, part.Span) : new OutboundFragment(NextSequence, flags, lamport, inline);
+            last = spooled ? OutboundFragment.Spooled(NextSequence, flags, lamport, first, offset, part.Length, part.Span) : new OutboundFragment(NextSequence, flags, lamport, inline);
             Unacked.Append(last);
             stored[i] = new StoredFragment(NextSequence, (byte)flags, lamport, inline, spooled ? first : null, offset, part.Length);
             UnacknowledgedBytes += part.Length;
+            InMemoryBytes += spooled ? 0 : part.Length;
             NextSequence++;
         }
 
@@ -114,7 +127,7 @@ internal sealed class SendWindow
         {
             if (Unacked.ContainsSequence(sequence) && sequence >= NextUnsentSequence)
             {
-                UnsentBytes += Unacked[sequence].Data.Length;
+                UnsentBytes += Unacked[sequence].DataLength;
             }
         }
 
@@ -126,7 +139,7 @@ internal sealed class SendWindow
 
     public void TakeUnsent(OutboundFragment fragment)
     {
-        UnsentBytes -= fragment.Data.Length;
+        UnsentBytes -= fragment.DataLength;
         NextUnsentSequence++;
     }
 
@@ -148,10 +161,11 @@ internal sealed class SendWindow
         while (Unacked.Count > 0 && Unacked.FirstSequence <= cumulative)
         {
             var fragment = Unacked.RemoveFirst();
-            UnacknowledgedBytes -= fragment.Data.Length;
+            UnacknowledgedBytes -= fragment.DataLength;
+            InMemoryBytes -= fragment.SpoolFirstSequence.HasValue ? 0 : fragment.DataLength;
             if (fragment.Sequence >= NextUnsentSequence)
             {
-                UnsentBytes -= fragment.Data.Length;
+                UnsentBytes -= fragment.DataLength;
                 NextUnsentSequence = fragment.Sequence + 1;
             }
 

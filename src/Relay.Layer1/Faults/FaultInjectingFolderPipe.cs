@@ -39,6 +39,7 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
     private ITimer? _sweepTimer;
     private long _heldBytes;
     private int _started;
+    private int _sweepsDone;
     private DateTimeOffset _linkFreeAt;
 
     public FaultInjectingFolderPipe(
@@ -131,6 +132,9 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
     /// <summary>Files found in the source folder and not yet dealt with (waiting for a sweep, or for room on the link).</summary>
     internal int WaitingFiles => _watcher.Pending;
 
+    /// <summary>Sweeps done since start: each took what was waiting then.</summary>
+    internal int SweepsDone => Volatile.Read(ref _sweepsDone);
+
     /// <summary>Copies taken and on their way, not yet delivered.</summary>
     internal int CopiesInFlight => _delayed.Count;
 
@@ -144,6 +148,11 @@ public sealed class FaultInjectingFolderPipe : IAsyncDisposable
                 {
                     await MoveOneAsync(name, cancellationToken).ConfigureAwait(false);
                     _watcher.Release(name);
+                }
+
+                if (_profile.SweepEvery > TimeSpan.Zero)
+                {
+                    Interlocked.Increment(ref _sweepsDone);
                 }
             }
         }

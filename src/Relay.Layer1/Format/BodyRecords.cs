@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Relay.Layer1.Channels;
+using Relay.Layer1.State;
 
 namespace Relay.Layer1.Format;
 
@@ -42,16 +43,30 @@ internal static class BodyRecords
         return RecordHeaderLength + length;
     }
 
-    public static int WriteFragment(Span<byte> destination, OutboundFragment fragment)
+    /// <summary>Writes the fragment's record; its data comes from memory, or from <paramref name="spool"/> once unloaded.</summary>
+    public static int WriteFragment(Span<byte> destination, OutboundFragment fragment, MessageSpool? spool = null)
     {
-        var length = 17 + fragment.Data.Length;
+        var length = 17 + fragment.DataLength;
         destination[0] = (byte)BodyRecordType.Fragment;
         BinaryPrimitives.WriteInt32BigEndian(destination[1..], length);
         var payload = destination[RecordHeaderLength..];
         BinaryPrimitives.WriteInt64BigEndian(payload, fragment.Sequence);
         payload[8] = (byte)fragment.Flags;
         BinaryPrimitives.WriteInt64BigEndian(payload[9..], fragment.LamportTime);
-        fragment.Data.Span.CopyTo(payload[17..]);
+        if (fragment.IsLoaded)
+        {
+            fragment.Data.Span.CopyTo(payload[17..]);
+        }
+        else
+        {
+            if (spool is null)
+            {
+                throw new InvalidOperationException($"Fragment {fragment.Sequence} is in the spool, and no spool was given.");
+            }
+
+            spool.Read(fragment.SpoolFirstSequence!.Value, fragment.SpoolOffset, payload.Slice(17, fragment.DataLength));
+        }
+
         return RecordHeaderLength + length;
     }
 

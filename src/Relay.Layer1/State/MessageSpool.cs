@@ -48,13 +48,12 @@ internal sealed class MessageSpool
         }
     }
 
-    public byte[] Read(long firstSequence, long offset, int length)
+    /// <summary>Reads part of a message's bytes into <paramref name="destination"/>, which it fills.</summary>
+    public void Read(long firstSequence, long offset, Span<byte> destination)
     {
         using var stream = _fileSystem.FileStream.New(PathOf(firstSequence), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        var data = new byte[length];
         stream.Position = offset;
-        stream.ReadExactly(data);
-        return data;
+        stream.ReadExactly(destination);
     }
 
     public void Delete(long firstSequence) => _fileSystem.File.Delete(PathOf(firstSequence));

@@ -122,8 +122,9 @@ internal sealed class StateStore : IAsyncDisposable
             {
                 long? spooled = reader.IsDBNull(4) ? null : reader.GetInt64(4);
                 var offset = reader.GetInt64(5);
-                var data = spooled is { } first ? spool.Read(first, offset, reader.GetInt32(6)) : (byte[])reader.GetValue(3);
-                outbound.Add(new StoredFragment(reader.GetInt64(0), (byte)reader.GetInt64(1), reader.GetInt64(2), data, spooled, offset));
+                // A spooled fragment's bytes stay in its spool file until a write needs them.
+                var data = spooled is null ? (byte[])reader.GetValue(3) : [];
+                outbound.Add(new StoredFragment(reader.GetInt64(0), (byte)reader.GetInt64(1), reader.GetInt64(2), data, spooled, offset, spooled is null ? -1 : reader.GetInt32(6)));
             }
         }
 

@@ -19,6 +19,20 @@ public sealed class CreditWindowTests
     }
 
     [Fact]
+    public async Task GrantBeyondAStreamWindow_GrowsIt()
+    {
+        var window = new CreditWindow(100, growsWithGrants: true);
+        await window.TakeAsync(100, CancellationToken.None);
+
+        window.Release(100);
+        window.Release(150);
+
+        Assert.Equal(250, window.Available);
+        await window.TakeAsync(250, CancellationToken.None);
+        Assert.Equal(0, window.Available);
+    }
+
+    [Fact]
     public async Task TakeThatDoesNotFit_WaitsUntilEnoughIsReleased()
     {
         var window = new CreditWindow(100);

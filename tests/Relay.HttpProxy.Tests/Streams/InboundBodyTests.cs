@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Time.Testing;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
 
@@ -100,6 +101,36 @@ public sealed class InboundBodyTests
 
         // A quarter of the window per grant: two grants of 1000, not four of 500.
         Assert.Equal([1000, 1000], grants);
+    }
+
+    [Fact]
+    public async Task ReaderKeepingUpOverASlowLink_GrowsTheWindow_AndGrantsTheGrowth()
+    {
+        var time = new FakeTimeProvider();
+        var grants = new List<int>();
+        var tuner = new ReceiveWindowTuner(maximum: 8000, () => TimeSpan.FromSeconds(4), time);
+        using var body = new InboundBody(4000, grants.Add, tuner);
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        var buffer = new byte[1000];
+
+        // A window's worth per round trip: the window, not the reader, holds the stream back.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[1000], end: null)))));
+            Assert.Equal(1000, await body.ReadAsync(buffer));
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(8000, body.Window);
+        Assert.Equal(4000 + 5000, grants.Sum());
+
+        // The sender may now have the grown window outstanding.
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[1000], end: null)))));
+        }
+
+        Assert.False(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[1], end: null)))));
     }
 
     private static byte[] DataFrame(BodyEncoder encoder, ReadOnlyMemory<byte> data, long? end)

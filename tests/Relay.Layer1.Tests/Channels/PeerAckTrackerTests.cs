@@ -72,12 +72,13 @@ public sealed class PeerAckTrackerTests
         Sent(1, sendCount: 1);
         _tracker.TakeNewer(new AckState(1, 0, [new SequenceRange(1, 1)]), _unacked, 2);
         _roundTrips.Seed(TimeSpan.FromSeconds(60), TimeSpan.Zero);
+        Assert.Equal(TimeSpan.FromSeconds(67.5), _roundTrips.RetransmitTimeout);
 
-        _time.Advance(TimeSpan.FromSeconds(100));
+        _time.Advance(TimeSpan.FromSeconds(130));
         _tracker.ForgetStaleHeld(_time.GetTimestamp());
-        Assert.True(_tracker.IsHeld(1), "two timeouts of a minute have not passed");
+        Assert.True(_tracker.IsHeld(1), "two timeouts of 67.5 s have not passed");
 
-        _time.Advance(TimeSpan.FromSeconds(21));
+        _time.Advance(TimeSpan.FromSeconds(6));
         _tracker.ForgetStaleHeld(_time.GetTimestamp());
         Assert.False(_tracker.IsHeld(1));
     }

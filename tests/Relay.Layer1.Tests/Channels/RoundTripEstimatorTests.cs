@@ -31,6 +31,20 @@ public sealed class RoundTripEstimatorTests
     }
 
     [Fact]
+    public void RoundTripsThatNeverVary_StillLeaveAnEighthAsMargin()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1));
+        for (var i = 0; i < 100; i++)
+        {
+            // A mirror sweeping on the clock: every ack comes exactly two sweeps after its file.
+            estimator.AddSample(TimeSpan.FromMinutes(10));
+        }
+
+        Assert.Equal(TimeSpan.FromMinutes(10), estimator.Smoothed);
+        Assert.Equal(TimeSpan.FromMinutes(11.25), estimator.RetransmitTimeout);
+    }
+
+    [Fact]
     public void Backoff_DoublesPerSendUpToTheCap()
     {
         var estimator = new RoundTripEstimator(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(700));
