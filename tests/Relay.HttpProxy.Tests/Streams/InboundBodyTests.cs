@@ -113,8 +113,8 @@ public sealed class InboundBodyTests
         using var encoder = new BodyEncoder(BodyCodec.None);
         var buffer = new byte[1000];
 
-        // A window's worth per round trip: the window, not the reader, holds the stream back.
-        for (var i = 0; i < 5; i++)
+        // 1000 bytes a second over a 4 s round trip: 8000 in flight would keep the link busy.
+        for (var i = 0; i < 2; i++)
         {
             Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[1000], end: null)))));
             Assert.Equal(1000, await body.ReadAsync(buffer));
@@ -122,7 +122,7 @@ public sealed class InboundBodyTests
         }
 
         Assert.Equal(8000, body.Window);
-        Assert.Equal(4000 + 5000, grants.Sum());
+        Assert.Equal(2000 + 4000, grants.Sum());
 
         // The sender may now have the grown window outstanding.
         for (var i = 0; i < 8; i++)

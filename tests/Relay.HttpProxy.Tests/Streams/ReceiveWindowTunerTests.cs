@@ -9,22 +9,37 @@ public sealed class ReceiveWindowTunerTests
     private const long Maximum = 128L << 20;
 
     [Fact]
-    public void ReaderThatConsumesAWindowPerRoundTrip_DoublesTheWindow()
+    public void NarrowLongLink_GrowsTheWindowToTwiceTheRateTimesTheRoundTrip()
     {
+        // 20 MB/s with a 4 s round trip: 80 MB in flight keep it busy.
         var time = new FakeTimeProvider();
         var tuner = new ReceiveWindowTuner(Maximum, () => TimeSpan.FromSeconds(4), time);
 
-        Assert.Equal(0, tuner.OnConsumed(Window, 1 << 20));
-        long growth = 0;
-        for (var i = 1; i < 16; i++)
+        long growth = tuner.OnConsumed(Window, 1_000_000);
+        for (var i = 0; i < 5; i++)
         {
-            time.Advance(TimeSpan.FromSeconds(0.25));
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            growth += tuner.OnConsumed(Window, 1_000_000);
+        }
+
+        Assert.Equal(20_000_000, tuner.FastestBytesPerSecond, precision: 0);
+        Assert.Equal(Maximum, Window + growth);
+    }
+
+    [Fact]
+    public void BurstOfASweep_OpensTheWindowToTheMaximumAtOnce()
+    {
+        var time = new FakeTimeProvider();
+        var tuner = new ReceiveWindowTuner(Maximum, () => TimeSpan.FromSeconds(20), time);
+
+        // A sweep's worth arrives together and is read at memory speed.
+        long growth = 0;
+        for (var i = 0; i < 8; i++)
+        {
             growth += tuner.OnConsumed(Window, 1 << 20);
         }
 
-        Assert.Equal(0, growth);
-        time.Advance(TimeSpan.FromSeconds(0.25));
-        Assert.Equal(Window, tuner.OnConsumed(Window, 1 << 20));
+        Assert.Equal(Maximum - Window, growth);
     }
 
     [Fact]
@@ -33,12 +48,12 @@ public sealed class ReceiveWindowTunerTests
         var time = new FakeTimeProvider();
         var tuner = new ReceiveWindowTuner(Maximum, () => TimeSpan.FromSeconds(4), time);
 
-        // A quarter of the window per round trip: the window is not what holds the stream back.
-        long growth = tuner.OnConsumed(Window, 1 << 20);
-        for (var i = 0; i < 16; i++)
+        // 1 MB/s: 8 MB in flight would do, the window holds twice that.
+        long growth = tuner.OnConsumed(Window, 250_000);
+        for (var i = 0; i < 40; i++)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            growth += tuner.OnConsumed(Window, 1 << 20);
+            time.Advance(TimeSpan.FromMilliseconds(250));
+            growth += tuner.OnConsumed(Window, 250_000);
         }
 
         Assert.Equal(0, growth);
@@ -59,20 +74,5 @@ public sealed class ReceiveWindowTunerTests
         }
 
         Assert.Equal(0, growth);
-    }
-
-    [Fact]
-    public void Growth_StopsAtTheMaximum()
-    {
-        var time = new FakeTimeProvider();
-        var tuner = new ReceiveWindowTuner(Maximum, () => TimeSpan.FromSeconds(1), time);
-        var window = 100L << 20;
-
-        tuner.OnConsumed(window, 1);
-        time.Advance(TimeSpan.FromSeconds(1));
-        var growth = tuner.OnConsumed(window, (int)(window - 1));
-
-        Assert.Equal(Maximum - window, growth);
-        Assert.Equal(0, tuner.OnConsumed(Maximum, 1 << 20));
     }
 }
