@@ -86,6 +86,11 @@ public sealed class Layer1Node : IAsyncDisposable
             {
                 throw new ArgumentException($"Peer '{peer.NodeId}' is listed twice or is this node itself.", nameof(peers));
             }
+
+            if (peer.OneWay.Problems(peer.Direction) is { Count: > 0 } problems)
+            {
+                throw new ArgumentException($"Peer '{peer.NodeId}' ({peer.Direction}): {string.Join(" ", problems)}", nameof(peers));
+            }
         }
 
         var fileSystem = services.FileSystem;
@@ -115,8 +120,12 @@ public sealed class Layer1Node : IAsyncDisposable
                 var state = store.ReadPeer(peer, spool);
                 var counters = new ChannelCounters();
                 var inbound = new InboundChannel(context, peer, state.Handled, ackEpoch, counters);
-                var outbound = new OutboundChannel(context, peer, state, spool, counters, inbound.CurrentAck);
-                inbound.AckNeeded = outbound.RequestAck;
+                var direction = peerKeys[peer].Direction;
+                var sendOnly = direction == PeerDirection.SendOnly ? peerKeys[peer].OneWay : null;
+                var outbound = new OutboundChannel(context, peer, state, spool, counters, inbound.CurrentAck, sendOnly, ackEpoch);
+
+                // A receive-only node writes nothing to its peer, acks included.
+                inbound.AckNeeded = direction == PeerDirection.ReceiveOnly ? null : outbound.RequestAck;
                 channels.Add(peer, new PeerChannels(inbound, outbound, counters));
                 Layer1Log.ChannelResumed(logger, peer, state.Outbound.Count, state.Handled.Cumulative);
             }
@@ -135,10 +144,11 @@ public sealed class Layer1Node : IAsyncDisposable
 
     /// <summary>Queues a message for a peer; completes once it is durable (it will be delivered even if this node is killed now).</summary>
     /// <remarks>Waits while the channel's unacknowledged bytes exceed <see cref="Layer1Options.MaxUnacknowledgedBytes"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The peer is <see cref="PeerDirection.ReceiveOnly"/>: nothing is written to it.</exception>
     public Task<SentMessage> SendAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return Channels(peer).Outbound.SendAsync(payload, cancellationToken);
+        return SendingChannels(peer).Outbound.SendAsync(payload, cancellationToken);
     }
 
     /// <summary>
@@ -147,10 +157,11 @@ public sealed class Layer1Node : IAsyncDisposable
     /// one after another keep their order, so a sender can stream many messages without waiting for
     /// each to be committed.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The peer is <see cref="PeerDirection.ReceiveOnly"/>: nothing is written to it.</exception>
     public ValueTask<Task<SentMessage>> QueueAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return Channels(peer).Outbound.QueueAsync(payload, cancellationToken);
+        return SendingChannels(peer).Outbound.QueueAsync(payload, cancellationToken);
     }
 
     /// <summary>The peer's messages in order; a message not marked handled before a restart comes again after it.</summary>
@@ -187,6 +198,11 @@ public sealed class Layer1Node : IAsyncDisposable
                 InFlight = outbound.InFlight,
                 InFlightBytes = outbound.UnacknowledgedBytes,
                 Resent = Interlocked.Read(ref counters.FragmentsResent),
+                Direction = _peerKeys[peer].Direction,
+                CopiesWritten = Interlocked.Read(ref counters.CopiesWritten),
+                ParityFilesWritten = Interlocked.Read(ref counters.ParityFilesWritten),
+                DuplicateFiles = Interlocked.Read(ref counters.DuplicateFiles),
+                ParityRebuilds = Interlocked.Read(ref counters.ParityRebuilds),
                 FilesWritten = Interlocked.Read(ref counters.FilesWritten),
                 FileBytesWritten = Interlocked.Read(ref counters.FileBytesWritten),
                 FilesReceived = Interlocked.Read(ref counters.FilesReceived),
@@ -248,6 +264,11 @@ public sealed class Layer1Node : IAsyncDisposable
         DeleteLeftoverOwnFiles();
         foreach (var channels in _peers.Values)
         {
+            if (_peerKeys[channels.Outbound.Peer].Direction == PeerDirection.ReceiveOnly)
+            {
+                continue;
+            }
+
             // A fresh ack tells each peer at once what survived the restart: anything it believed held
             // in this node's memory before is gone and must come again.
             channels.Outbound.RequestAck();
@@ -260,6 +281,7 @@ public sealed class Layer1Node : IAsyncDisposable
     }
 
     // Files this node wrote before a restart: everything unacknowledged is sent again, so they are redundant.
+    // Not so for a send-only peer: nothing is sent again by itself, and the files may still be on their way.
     private void DeleteLeftoverOwnFiles()
     {
         var fileSystem = _context.FileSystem;
@@ -267,7 +289,8 @@ public sealed class Layer1Node : IAsyncDisposable
         {
             var name = fileSystem.Path.GetFileName(path);
             var finalName = SegmentFileName.FinalNameOf(name);
-            if (SegmentFileName.TryParse(finalName, out var sender, out _, out _) && sender == NodeId)
+            if (SegmentFileName.TryParse(finalName, out var sender, out var recipient, out _) && sender == NodeId
+                && !(finalName == name && _peerKeys.TryGetValue(recipient, out var peer) && peer.Direction == PeerDirection.SendOnly))
             {
                 try
                 {
@@ -338,6 +361,13 @@ public sealed class Layer1Node : IAsyncDisposable
                 return;
             }
 
+            var direction = _peerKeys[claimedSender].Direction;
+            if (direction == PeerDirection.SendOnly)
+            {
+                Reject(name, claimedSender, FileRejectReason.WrongDirection, "the peer is configured SendOnly: nothing is read from it");
+                return;
+            }
+
             var channels = _peers[claimedSender];
             int length;
             try
@@ -389,10 +419,18 @@ public sealed class Layer1Node : IAsyncDisposable
             _context.Clock.Observe(manifest.LamportTime);
             Interlocked.Increment(ref channels.Counters.FilesReceived);
             Interlocked.Exchange(ref channels.Counters.LastFileSeenUnixMs, _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
-            var newAck = ack is not null && channels.Outbound.OnAck(ack);
+            // A receive-only node writes nothing, so an ack of its writing means nothing.
+            var newAck = ack is not null && direction != PeerDirection.ReceiveOnly && channels.Outbound.OnAck(ack);
             var accepted = fragments.Count > 0 ? channels.Inbound.Accept(fragments) : 0;
             if (!newAck && accepted == 0)
             {
+                if (direction == PeerDirection.ReceiveOnly && fragments.Count > 0)
+                {
+                    // The sender writes every file more than once on purpose: a copy is a duplicate, not a replay.
+                    Interlocked.Increment(ref channels.Counters.DuplicateFiles);
+                    return;
+                }
+
                 Reject(name, claimedSender, FileRejectReason.Replayed, "nothing new");
                 return;
             }
@@ -541,6 +579,14 @@ public sealed class Layer1Node : IAsyncDisposable
         {
             Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
         }
+    }
+
+    private PeerChannels SendingChannels(string peer)
+    {
+        var channels = Channels(peer);
+        return _peerKeys[peer].Direction == PeerDirection.ReceiveOnly
+            ? throw new InvalidOperationException($"Peer '{peer}' is configured {nameof(PeerDirection.ReceiveOnly)}: node '{NodeId}' only reads from it and writes nothing to it.")
+            : channels;
     }
 
     private PeerChannels Channels(string peer) =>

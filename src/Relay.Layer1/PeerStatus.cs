@@ -19,8 +19,23 @@ public sealed record PeerStatus
 
     public required long InFlightBytes { get; init; }
 
-    /// <summary>Fragments written again after their resend timeout.</summary>
+    /// <summary>Fragments written again after their resend timeout (on a send-only peer: on an operator's resend request).</summary>
     public required long Resent { get; init; }
+
+    /// <summary>Which way files move between this node and the peer.</summary>
+    public PeerDirection Direction { get; init; }
+
+    /// <summary>Extra copies of data files written to a send-only peer (beyond the first of each).</summary>
+    public long CopiesWritten { get; init; }
+
+    /// <summary>Parity files written to a send-only peer.</summary>
+    public long ParityFilesWritten { get; init; }
+
+    /// <summary>Files from a one-way peer that brought nothing new: the copies its redundancy writes (not counted as rejects).</summary>
+    public long DuplicateFiles { get; init; }
+
+    /// <summary>Files from a one-way peer that never arrived and were rebuilt from their group's parity file.</summary>
+    public long ParityRebuilds { get; init; }
 
     public required long FilesWritten { get; init; }
 

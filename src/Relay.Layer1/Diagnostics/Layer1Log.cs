@@ -53,6 +53,12 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Could not delete the spooled message {Sequence} for {Peer}; it goes at the next start")]
     public static partial void SpoolDeleteFailed(ILogger logger, Exception exception, string peer, long sequence);
 
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Forgot {Fragments} fragment(s) sent to {Peer} before {Before}: a resend request for them can no longer be served")]
+    public static partial void SentPurged(ILogger logger, string peer, int fragments, DateTimeOffset before);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Could not forget what was sent to {Peer} past its retention; tried again later")]
+    public static partial void SentPurgeFailed(ILogger logger, Exception exception, string peer);
+
     [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "A state write failed")]
     public static partial void StateWriteFailed(ILogger logger, Exception exception);
 }
