@@ -60,6 +60,15 @@ public sealed record PeerStatus
     /// <summary>Fragments from the peer held in memory: out of order, or waiting for the rest of their message.</summary>
     public required long HeldFragments { get; init; }
 
+    /// <summary>The highest sequence number held from the peer since this node opened (or handled before).</summary>
+    public long HighestReceived { get; init; }
+
+    /// <summary>Fragments from the peer missing below <see cref="HighestReceived"/>; on a one-way link they come only if asked for again.</summary>
+    public long MissingFragments { get; init; }
+
+    /// <summary>The lowest missing ranges (up to 256), lowest first, with the time each opened.</summary>
+    public IReadOnlyList<SequenceGap> Gaps { get; init; } = [];
+
     /// <summary>Files claiming to come from this peer that were dropped, by reason.</summary>
     public required IReadOnlyDictionary<FileRejectReason, long> Rejected { get; init; }
 

@@ -150,6 +150,14 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 LastRejectDetails = peer.LastRejects.ToDictionary(r => r.Key.ToString(), r => r.Value.Detail),
                 SilentWhileWaitedOnSeconds = silentFor?.TotalSeconds,
                 FileWritesFailed = peer.FileWritesFailed,
+                Direction = peer.Direction.ToString(),
+                CopiesWritten = peer.CopiesWritten,
+                ParityFilesWritten = peer.ParityFilesWritten,
+                DuplicateFiles = peer.DuplicateFiles,
+                ParityRebuilds = peer.ParityRebuilds,
+                HighestReceived = peer.HighestReceived,
+                MissingFragments = peer.MissingFragments,
+                Gaps = peer.Gaps.Select(gap => new GapDocument(gap.From, gap.To, gap.Since, (now - gap.Since).TotalSeconds)).ToList(),
             };
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));
