@@ -126,7 +126,10 @@ public sealed class Layer1Node : IAsyncDisposable
 
                 // A receive-only node writes nothing to its peer, acks included.
                 inbound.AckNeeded = direction == PeerDirection.ReceiveOnly ? null : outbound.RequestAck;
-                channels.Add(peer, new PeerChannels(inbound, outbound, counters));
+                var rebuilder = direction == PeerDirection.ReceiveOnly
+                    ? new ParityRebuilder(fileSystem, options.StateDirectory, peer, options.MaxHeldBytes, logger)
+                    : null;
+                channels.Add(peer, new PeerChannels(inbound, outbound, counters, rebuilder));
                 Layer1Log.ChannelResumed(logger, peer, state.Outbound.Count, state.Handled.Cumulative);
             }
 
@@ -425,6 +428,18 @@ public sealed class Layer1Node : IAsyncDisposable
             // A receive-only node writes nothing, so an ack of its writing means nothing.
             var newAck = ack is not null && direction != PeerDirection.ReceiveOnly && channels.Outbound.OnAck(ack);
             var accepted = fragments.Count > 0 ? channels.Inbound.Accept(fragments) : 0;
+            if (channels.Parity is { } parity)
+            {
+                var rebuilt = UseParity(channels, parity, receipt, body.AsSpan(0, receipt.BodyLength), fragments.Count > 0);
+                if (receipt.Parity is not null || rebuilt > 0)
+                {
+                    // A parity file is news whether or not anything was lost: it is not a replay.
+                    _context.Metrics.FileRead(claimedSender);
+                    Layer1Log.FileRead(_context.Logger, name, accepted + rebuilt, fragments.Count);
+                    return;
+                }
+            }
+
             if (!newAck && accepted == 0)
             {
                 if (direction == PeerDirection.ReceiveOnly && fragments.Count > 0)
@@ -461,6 +476,45 @@ public sealed class Layer1Node : IAsyncDisposable
 
             _inbox.Release(name);
         }
+    }
+
+    // Keeps a data file's body for its group, or rebuilds the group's lost file from a parity file;
+    // returns the fragments that brought.
+    private int UseParity(PeerChannels channels, ParityRebuilder parity, SegmentReceipt receipt, ReadOnlySpan<byte> body, bool isData)
+    {
+        var rebuilt = new List<(byte[] Body, long Group)>();
+        if (receipt.Parity is { } record)
+        {
+            if (parity.OnParity(record, body) is { } lost)
+            {
+                rebuilt.Add((lost, record.GroupId));
+            }
+        }
+        else if (isData)
+        {
+            rebuilt.AddRange(parity.Keep(body));
+        }
+
+        var accepted = 0;
+        var fragments = new List<ReceivedFragment>();
+        foreach (var (lost, group) in rebuilt)
+        {
+            if (BodyRecords.TryRead(lost, fragments, out _) is not null || fragments.Count == 0)
+            {
+                continue;
+            }
+
+            var taken = channels.Inbound.Accept(fragments);
+            if (taken > 0)
+            {
+                Interlocked.Increment(ref channels.Counters.ParityRebuilds);
+                Layer1Log.ParityRebuilt(_context.Logger, channels.Inbound.Peer, group, taken);
+            }
+
+            accepted += taken;
+        }
+
+        return accepted;
     }
 
     private void Reject(string name, string claimedSender, SegmentReceipt receipt) =>
@@ -597,5 +651,5 @@ public sealed class Layer1Node : IAsyncDisposable
             ? channels
             : throw new ArgumentException($"'{peer}' is not a configured peer of node '{NodeId}'.", nameof(peer));
 
-    private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters);
+    private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters, ParityRebuilder? Parity);
 }

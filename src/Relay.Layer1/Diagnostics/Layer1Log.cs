@@ -47,6 +47,15 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "The inbox {Folder} holds {OwnFiles} file(s) this node wrote and {ForeignFiles} addressed to other nodes: are the inbox and outbox crossed, or does a transfer loop back?")]
     public static partial void InboxMisaddressed(ILogger logger, string folder, int ownFiles, int foreignFiles);
 
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Information, Message = "Rebuilt a lost file from {Peer} from the parity of group {Group}: {NewFragments} new fragment(s)")]
+    public static partial void ParityRebuilt(ILogger logger, string peer, long group, int newFragments);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Could not rebuild a lost file from {Peer} from the parity of group {Group}: {Why}")]
+    public static partial void ParityRebuildFailed(ILogger logger, string peer, long group, string why);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not keep a body from {Peer} for its parity group; a loss in that group cannot be rebuilt")]
+    public static partial void ParityKeepFailed(ILogger logger, Exception exception, string peer);
+
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Handling {FileName} failed; the inbox goes on")]
     public static partial void FileConsumeFailed(ILogger logger, Exception exception, string fileName);
 
