@@ -8,6 +8,7 @@ using Relay.Layer1.Exchange;
 using Relay.Layer1.Format;
 using Relay.Layer1.Identity;
 using Relay.Layer1.Loops;
+using Relay.Layer1.OneWay;
 using Relay.Layer1.State;
 
 namespace Relay.Layer1;
@@ -167,6 +168,27 @@ public sealed class Layer1Node : IAsyncDisposable
         return SendingChannels(peer).Outbound.QueueAsync(payload, cancellationToken);
     }
 
+    /// <summary>
+    /// Writes again, from what the store kept, the fragments in <paramref name="ranges"/> of the
+    /// channel to a send-only peer (as a gap report asks); completes with the ranges queued. What is
+    /// not among them was forgotten after <see cref="OneWaySettings.KeepSentFor"/>, was never sent, or
+    /// is still waiting to be written the first time.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The peer is not <see cref="PeerDirection.SendOnly"/>: its channel resends by itself, or sends nothing.</exception>
+    public async Task<IReadOnlyList<MissingRange>> ResendAsync(string peer, IReadOnlyList<MissingRange> ranges, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var channels = Channels(peer);
+        if (_peerKeys[peer].Direction != PeerDirection.SendOnly)
+        {
+            throw new InvalidOperationException($"Peer '{peer}' is configured {_peerKeys[peer].Direction}, not {nameof(PeerDirection.SendOnly)}: only a send-only channel is asked to resend.");
+        }
+
+        var queued = await channels.Outbound.QueueResendAsync(ranges.Select(r => new SequenceRange(r.From, r.To)).ToList(), cancellationToken).ConfigureAwait(false);
+        return queued.Select(r => new MissingRange(r.From, r.To)).ToList();
+    }
+
     /// <summary>The peer's messages in order; a message not marked handled before a restart comes again after it.</summary>
     public IAsyncEnumerable<ReceivedMessage> ReadAllAsync(string peer, CancellationToken cancellationToken = default) =>
         Channels(peer).Inbound.Deliveries.ReadAllAsync(cancellationToken);
@@ -283,6 +305,10 @@ public sealed class Layer1Node : IAsyncDisposable
 
         _inbox.Start();
         _loops.Add(_supervisor.Start("inbox listing", _inbox.PollAsync));
+        if (_peerKeys.Values.Any(peer => peer.Direction == PeerDirection.SendOnly))
+        {
+            _loops.Add(_supervisor.Start("resend requests", TakeResendRequestsAsync));
+        }
         _loops.Add(_supervisor.StartOnOwnThread("inbox reader", Consume));
     }
 
@@ -307,6 +333,73 @@ public sealed class Layer1Node : IAsyncDisposable
                     Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
                 }
             }
+        }
+    }
+
+    // Gap reports handed in with relay resend: verified again (the folder is the node's own, but the
+    // report came from elsewhere), applied, then deleted.
+    private async Task TakeResendRequestsAsync(CancellationToken cancellationToken)
+    {
+        var fileSystem = _context.FileSystem;
+        var folder = ResendRequests.FolderIn(fileSystem, _context.Options.StateDirectory);
+        using var timer = new PeriodicTimer(_context.Options.PollInterval, _context.Time);
+        do
+        {
+            if (!fileSystem.Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            foreach (var path in fileSystem.Directory.EnumerateFiles(folder, "*" + ResendRequests.Extension).Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await TakeResendRequestAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task TakeResendRequestAsync(string path, CancellationToken cancellationToken)
+    {
+        var fileSystem = _context.FileSystem;
+        byte[] file;
+        try
+        {
+            file = fileSystem.File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Tried again at the next poll.
+            Layer1Log.FileReadFailed(_context.Logger, exception, path);
+            return;
+        }
+
+        try
+        {
+            var claimed = GapReport.ClaimedReceiver(file);
+            if (!_peerKeys.TryGetValue(claimed, out var peer) || peer.Direction != PeerDirection.SendOnly)
+            {
+                throw new InvalidDataException($"the report is from '{claimed}', which is not a SendOnly peer of this node");
+            }
+
+            var report = GapReport.Verify(file, peer, NodeId);
+            var queued = await ResendAsync(report.Receiver, report.Requested(), cancellationToken).ConfigureAwait(false);
+            var fragments = queued.Sum(r => r.Count);
+            var ranges = string.Join(", ", queued.Take(20));
+            Layer1Log.ResendRequestTaken(_context.Logger, report.Receiver, fragments, ranges);
+        }
+        catch (InvalidDataException exception)
+        {
+            Layer1Log.ResendRequestRefused(_context.Logger, path, exception.Message);
+        }
+
+        try
+        {
+            fileSystem.File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
         }
     }
 

@@ -56,6 +56,12 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not keep a body from {Peer} for its parity group; a loss in that group cannot be rebuilt")]
     public static partial void ParityKeepFailed(ILogger logger, Exception exception, string peer);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Resend request from {Peer}: {Fragments} fragment(s) queued again ({Ranges})")]
+    public static partial void ResendRequestTaken(ILogger logger, string peer, long fragments, string ranges);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Refused the resend request {Path}: {Why}")]
+    public static partial void ResendRequestRefused(ILogger logger, string path, string why);
+
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Handling {FileName} failed; the inbox goes on")]
     public static partial void FileConsumeFailed(ILogger logger, Exception exception, string fileName);
 
