@@ -8,7 +8,7 @@ public sealed record PeerStatus
     /// <summary>Messages queued for the peer since this node started.</summary>
     public required long Sent { get; init; }
 
-    /// <summary>Messages the peer reported handled since this node started.</summary>
+    /// <summary>Messages the peer reported handled since this node started; to a send-only peer, which reports nothing, messages written out (every copy and their parity).</summary>
     public required long Acknowledged { get; init; }
 
     /// <summary>The sequence number of the last fragment queued for the peer, across restarts (0 when none ever was).</summary>

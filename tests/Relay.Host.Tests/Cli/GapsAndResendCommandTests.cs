@@ -77,6 +77,9 @@ public sealed class GapsAndResendCommandTests : CliTestFolder
                 await Eventually(() => receiver.GetStatus().Peers.Single().MissingFragments == 1, "the gap shows");
                 await Eventually(() => global::Relay.Host.Status.StatusFile.Read(_fileSystem, bOptions.Node.StateDirectory)!.Peers.Single().MissingFragments == 1, "the status file shows it");
 
+                // Open longer than Http:PeerSilenceWarning, the gap degrades the node's health with what to do.
+                await Eventually(() => receiver.GetHealth().Reasons.Any(r => r.Contains("run relay gaps here and relay resend on site-a", StringComparison.Ordinal)), "health says what to do");
+
                 var (exit, output, _) = await InvokeAsync(["gaps", "--config", b, "--peer", "site-a", "--out", Path.Combine(Folder, "b.gaps")]);
 
                 Assert.Equal(0, exit);
@@ -300,6 +303,7 @@ public sealed class GapsAndResendCommandTests : CliTestFolder
                 "Node": { "Id": "site-b", "PrivateKeyFile": "keys/site-b.private.json", "StateDirectory": "state/b" },
                 "Peers": [ { "Id": "site-a", "PublicKeyFile": "keys/site-a.public.json", "Direction": "ReceiveOnly" } ],
                 "Exchange": { "Outbox": "b-out", "Inbox": "b-in", "PollInterval": "00:00:00.100" },
+                "Http": { "PeerSilenceWarning": "00:00:00.500" },
                 "Admin": { "Urls": "" },
                 "Egress": { "AllowedTargets": [ "http://127.0.0.1:9/" ] } } }
             """);
