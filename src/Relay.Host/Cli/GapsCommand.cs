@@ -95,6 +95,10 @@ internal static class GapsCommand
 
         var peerStatus = status.Peers.SingleOrDefault(p => p.Peer == peer) ?? throw new InvalidDataException($"the running node's status has no peer '{peer}'");
         var gaps = peerStatus.Gaps.Select(gap => new MissingRange(gap.From, gap.To)).ToList();
-        return (new GapReport { Receiver = self, Sender = peer, Created = now, ReceivedThrough = peerStatus.HighestReceived, Gaps = gaps }, "the node is running: from its status");
+
+        // The status lists the lowest gaps only: with more, the report stops at the last listed, and
+        // asking for everything after it covers the rest (what the node holds there comes again and is dropped).
+        var through = gaps.Sum(gap => gap.Count) < peerStatus.MissingFragments ? gaps[^1].To : peerStatus.HighestReceived;
+        return (new GapReport { Receiver = self, Sender = peer, Created = now, ReceivedThrough = through, Gaps = gaps }, "the node is running: from its status");
     }
 }

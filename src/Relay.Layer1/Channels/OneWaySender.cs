@@ -159,10 +159,13 @@ internal sealed class OneWaySender
         }
     }
 
-    /// <summary>Closes a group that has waited <see cref="GroupIdleClose"/> for more files; returns what that settles, or null.</summary>
-    public List<OutboundFragment>? CloseIdleGroup(long lamportTime)
+    /// <summary>
+    /// Closes a group that has waited <see cref="GroupIdleClose"/> for more files, or at once when
+    /// <paramref name="windowFull"/> (no more files can come until this group settles); returns what that settles, or null.
+    /// </summary>
+    public List<OutboundFragment>? CloseIdleGroup(long lamportTime, bool windowFull)
     {
-        if (_group is null || _group.Count == 0 || _context.Time.GetElapsedTime(_lastDataFileTimestamp) < GroupIdleClose)
+        if (_group is null || _group.Count == 0 || (!windowFull && _context.Time.GetElapsedTime(_lastDataFileTimestamp) < GroupIdleClose))
         {
             return null;
         }

@@ -226,7 +226,14 @@ internal sealed class OutboundChannel : IDisposable
                     continue;
                 }
 
-                if (_oneWay.CloseIdleGroup(lamport) is { } settled)
+                // Senders waiting for room wait on this group: it closes now rather than after the idle delay.
+                bool pressed;
+                lock (_gate)
+                {
+                    pressed = !_window.HasRoomFor(_bodyBudget);
+                }
+
+                if (_oneWay.CloseIdleGroup(lamport, pressed) is { } settled)
                 {
                     Settle(settled, []);
                 }
