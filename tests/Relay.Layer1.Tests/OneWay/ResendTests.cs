@@ -108,7 +108,7 @@ public sealed class ResendTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThroughAOneWayPipeWithFivePercentLoss_AtDefaults_EveryMessageArrivesOnceInOrder_AfterOneResendAtMost()
+    public async Task ThroughTheOneWayPipeWithFivePercentLoss_AtDefaults_EveryMessageArrivesOnceInOrder_AfterOneResendAtMost()
     {
         var profile = new FaultProfile { Loss = 0.05, Duplicate = 0.02, Seed = 4242 };
         // Small files, so that the 400 messages make some hundreds of files for the pipe to lose.
@@ -143,6 +143,7 @@ public sealed class ResendTests(Xunit.Abstractions.ITestOutputHelper output)
         await Eventually.TrueAsync(() => Quiet(link), Limit, "the pipe and the receiver are done");
         Assert.Equal(Enumerable.Range(0, count).Select(Payload), link.Received);
         Assert.Empty(link.ReceiverStatus.Gaps);
+        Assert.Equal(0, link.Back!.Counters.Seen);
         output.WriteLine($"{sender.FilesWritten} files written before any resend, {link.Pipe!.Counters.Lost} lost by the pipe, {status.ParityRebuilds} rebuilt from parity, {status.MissingFragments} fragment(s) missing before the resend");
     }
 

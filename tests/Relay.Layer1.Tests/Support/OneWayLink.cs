@@ -16,6 +16,7 @@ internal sealed class OneWayLink : IAsyncDisposable
     private readonly TemporaryFolder _folder = new();
     private readonly OneWaySettings _settings;
     private readonly FaultInjectingFolderPipe? _pipe;
+    private readonly FaultInjectingFolderPipe? _back;
     private CancellationTokenSource _stopReceiving = new();
     private Task _receiving = Task.CompletedTask;
 
@@ -31,6 +32,9 @@ internal sealed class OneWayLink : IAsyncDisposable
         if (profile is not null)
         {
             _pipe = new FaultInjectingFolderPipe(new System.IO.Abstractions.FileSystem(), SenderOutbox, ReceiverInbox, profile);
+
+            // The pipe's one-way mode, as relay pipe --one-way runs it: whatever would go back is discarded.
+            _back = new FaultInjectingFolderPipe(new System.IO.Abstractions.FileSystem(), ReceiverOutbox, SenderInbox, profile with { Seed = profile.Seed + 1, Blocked = true });
         }
 
         Sender = OpenSender();
@@ -55,6 +59,9 @@ internal sealed class OneWayLink : IAsyncDisposable
 
     public FaultInjectingFolderPipe? Pipe => _pipe;
 
+    /// <summary>The blocked reverse direction, when there is a pipe: it counts what it discards.</summary>
+    public FaultInjectingFolderPipe? Back => _back;
+
     /// <summary>Payloads in the order the receiver was given them, every one marked handled.</summary>
     public ConcurrentQueue<byte[]> Received { get; } = new();
 
@@ -67,6 +74,7 @@ internal sealed class OneWayLink : IAsyncDisposable
         if (_pipe is not null)
         {
             await _pipe.StartAsync(CancellationToken.None);
+            await _back!.StartAsync(CancellationToken.None);
         }
 
         StartReceiving();
@@ -131,6 +139,7 @@ internal sealed class OneWayLink : IAsyncDisposable
         if (_pipe is not null)
         {
             await _pipe.DisposeAsync();
+            await _back!.DisposeAsync();
         }
 
         await Sender.DisposeAsync();
