@@ -165,11 +165,15 @@ internal static class StatusCommand
         var listed = string.Join(", ", peer.Gaps.Select(gap =>
             (gap.From == gap.To ? $"{gap.From}" : $"{gap.From}-{gap.To}") + $" (for {gap.OpenSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"));
         var more = peer.Gaps.Sum(gap => gap.To - gap.From + 1) < peer.MissingFragments ? ", …" : "";
-        output.WriteLine($"  GAPS: {peer.MissingFragments} missing below {peer.HighestReceived}: {listed}{more}");
-        if (peer.Direction == "ReceiveOnly")
+        if (peer.Direction != "ReceiveOnly")
         {
-            output.WriteLine($"    nothing comes back by itself: relay gaps --config CONFIG --peer {peer.Peer} --out FILE, and carry FILE to {peer.Peer}");
+            // On a two-way link a gap is the normal moment between a loss and its resend.
+            output.WriteLine($"  gaps: {peer.MissingFragments} missing below {peer.HighestReceived}, resent by {peer.Peer} as its acks show: {listed}{more}");
+            return;
         }
+
+        output.WriteLine($"  GAPS: {peer.MissingFragments} missing below {peer.HighestReceived}: {listed}{more}");
+        output.WriteLine($"    nothing comes back by itself: relay gaps --config CONFIG --peer {peer.Peer} --out FILE, and carry FILE to {peer.Peer}");
     }
 
     // Binary units, as disks and limits are usually given: 8 GiB reads better than 8589934592 bytes.

@@ -42,6 +42,26 @@ public sealed class StatusCommandOneWayTests : CliTestFolder
     }
 
     [Fact]
+    public async Task Status_OfATwoWayPeerWithAGap_SaysThePeerResendsIt()
+    {
+        var config = await WriteConfigAsync();
+        var now = DateTimeOffset.UtcNow;
+        StatusFile.Write(new System.IO.Abstractions.FileSystem(), Path.Combine(Folder, "state"), Status(now, Peer("Both") with
+        {
+            HighestReceived = 9,
+            MissingFragments = 1,
+            Gaps = [new GapDocument(8, 8, now.AddSeconds(-1), 1)],
+        }));
+        using var run = new CommandLineRun();
+
+        await run.InvokeAsync(["status", "--config", config]);
+
+        Assert.Contains("gaps: 1 missing below 9, resent by site-b as its acks show: 8 (for 1.0 s)", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("GAPS", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("relay gaps", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_OfASendOnlyPeer_ShowsCopiesAndParity_AndNoReceiving()
     {
         var config = await WriteConfigAsync();
