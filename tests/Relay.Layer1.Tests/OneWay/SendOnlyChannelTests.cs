@@ -152,7 +152,7 @@ public sealed class SendOnlyChannelTests
     [Fact]
     public async Task SentMessages_AreKeptForKeepSentFor_ThenPurged()
     {
-        await using var link = new OneWayLink(TwoCopiesNoParity with { KeepSentFor = TimeSpan.FromMilliseconds(600) });
+        await using var link = new OneWayLink(TwoCopiesNoParity with { KeepSentFor = TimeSpan.FromSeconds(2) });
         await link.StartAsync();
         await link.Sender.SendAsync("site-b", TestPayloads.Create(5, 0, 100));
         await link.Sender.SendAsync("site-b", TestPayloads.Create(5, 1, 200 * 1024));
