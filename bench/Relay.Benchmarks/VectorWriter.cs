@@ -23,6 +23,9 @@ internal static class VectorWriter
     // Ack ids as a node writes them in its first run: epoch 1, counter from 1.
     private const long FirstEpoch = 1L << 40;
 
+    // Parity group ids as a node writes them: epoch 1, counter from 1.
+    private const long FirstGroup = (1L << 32) + 1;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static int Run(string directory, TextWriter output)
@@ -63,17 +66,21 @@ internal static class VectorWriter
             new("signed-only", 7, SegmentCodec.MinFrameSize, signedOnly, new AckState(FirstEpoch + 7, 0, []),
                 [new OutboundFragment(1, FragmentFlags.Whole, 1, pattern.AsMemory(0, 1500))]),
         };
+        var bodies = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var vector in vectors)
         {
-            Write(directory, siteA, vector, output);
+            bodies[vector.Name] = Write(directory, siteA, vector, BodyOf(vector), output);
         }
+
+        // A parity file over the bodies of two earlier vectors: with either body, the other is rebuilt.
+        var parity = new Vector("parity", 8, SegmentCodec.DefaultFrameSize, encrypted, new AckState(FirstEpoch + 8, 0, []), []);
+        Write(directory, siteA, parity, ParityBody(parity.Ack, FirstGroup, [bodies["one-message"], bodies["three-frames"]]), output);
 
         return 0;
     }
 
-    private static void Write(string directory, NodeKeyPair sender, Vector vector, TextWriter output)
+    private static byte[] BodyOf(Vector vector)
     {
-        var recipient = vector.Recipient;
         var body = new byte[BodyRecords.AckRecordLength(vector.Ack.Ranges.Count) + vector.Fragments.Sum(f => f.RecordLength)];
         var offset = BodyRecords.WriteAck(body, vector.Ack);
         foreach (var fragment in vector.Fragments)
@@ -81,6 +88,28 @@ internal static class VectorWriter
             offset += BodyRecords.WriteFragment(body.AsSpan(offset), fragment);
         }
 
+        return body;
+    }
+
+    private static byte[] ParityBody(AckState ack, long groupId, byte[][] members)
+    {
+        var longest = members.Max(m => m.Length);
+        var xor = new byte[longest];
+        foreach (var member in members)
+        {
+            ParityXor.Into(xor, member);
+        }
+
+        var records = members.Select(m => new ParityMember(m.Length, SHA256.HashData(m))).ToList();
+        var body = new byte[BodyRecords.AckRecordLength(ack.Ranges.Count) + BodyRecords.ParityRecordOverhead(records.Count) + longest];
+        var offset = BodyRecords.WriteAck(body, ack);
+        BodyRecords.WriteParity(body.AsSpan(offset), groupId, records, xor);
+        return body;
+    }
+
+    private static byte[] Write(string directory, NodeKeyPair sender, Vector vector, byte[] body, TextWriter output)
+    {
+        var recipient = vector.Recipient;
         var name = SegmentFileName.Create(sender.NodeId, recipient.NodeId, vector.Number);
         var manifest = new SegmentManifest
         {
@@ -127,8 +156,19 @@ internal static class VectorWriter
                 ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(f.Data.Span)),
             }).ToArray(),
         };
+        if (BodyRecords.TryRead(body, [], out _, out var parity) is null && parity is not null)
+        {
+            expected["parity"] = new Dictionary<string, object>
+            {
+                ["group"] = parity.GroupId,
+                ["members"] = parity.Members.Select(m => new Dictionary<string, object> { ["length"] = m.Length, ["sha256"] = Convert.ToHexStringLower(m.Hash) }).ToArray(),
+                ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(parity.Xor.Span)),
+            };
+        }
+
         File.WriteAllText(Path.Combine(directory, vector.Name + ".expected.json"), JsonSerializer.Serialize(expected, Indented) + "\n");
         output.WriteLine($"{vector.Name}: {name} ({new FileInfo(Path.Combine(directory, name)).Length} bytes, body {body.Length} bytes)");
+        return body;
     }
 
     private sealed record Vector(string Name, long Number, int FrameSize, PeerPublicKeys Recipient, AckState Ack, OutboundFragment[] Fragments);

@@ -44,4 +44,10 @@ public enum FileRejectReason
     /// (encrypted where sign-only is configured, or the reverse): both ends must agree.
     /// </summary>
     ProtectionMismatch,
+
+    /// <summary>
+    /// The claimed sender is a peer this node only writes to (<see cref="PeerDirection.SendOnly"/>):
+    /// nothing from it is read, so the file is dropped unopened.
+    /// </summary>
+    WrongDirection,
 }

@@ -8,6 +8,7 @@ using Relay.Layer1.Exchange;
 using Relay.Layer1.Format;
 using Relay.Layer1.Identity;
 using Relay.Layer1.Loops;
+using Relay.Layer1.OneWay;
 using Relay.Layer1.State;
 
 namespace Relay.Layer1;
@@ -89,6 +90,11 @@ public sealed class Layer1Node : IAsyncDisposable
             {
                 throw new ArgumentException($"Peer '{peer.NodeId}' is listed twice or is this node itself.", nameof(peers));
             }
+
+            if (peer.OneWay.Problems(peer.Direction) is { Count: > 0 } problems)
+            {
+                throw new ArgumentException($"Peer '{peer.NodeId}' ({peer.Direction}): {string.Join(" ", problems)}", nameof(peers));
+            }
         }
 
         var fileSystem = services.FileSystem;
@@ -118,9 +124,16 @@ public sealed class Layer1Node : IAsyncDisposable
                 var state = store.ReadPeer(peer, spool);
                 var counters = new ChannelCounters();
                 var inbound = new InboundChannel(context, peer, state.Handled, ackEpoch, counters);
-                var outbound = new OutboundChannel(context, peer, state, spool, counters, inbound.CurrentAck);
-                inbound.AckNeeded = outbound.RequestAck;
-                channels.Add(peer, new PeerChannels(inbound, outbound, counters));
+                var direction = peerKeys[peer].Direction;
+                var sendOnly = direction == PeerDirection.SendOnly ? peerKeys[peer].OneWay : null;
+                var outbound = new OutboundChannel(context, peer, state, spool, counters, inbound.CurrentAck, sendOnly, ackEpoch);
+
+                // A receive-only node writes nothing to its peer, acks included.
+                inbound.AckNeeded = direction == PeerDirection.ReceiveOnly ? null : outbound.RequestAck;
+                var rebuilder = direction == PeerDirection.ReceiveOnly
+                    ? new ParityRebuilder(fileSystem, options.StateDirectory, peer, options.MaxHeldBytes, logger)
+                    : null;
+                channels.Add(peer, new PeerChannels(inbound, outbound, counters, rebuilder));
                 Layer1Log.ChannelResumed(logger, peer, state.Outbound.Count, state.Handled.Cumulative);
             }
 
@@ -138,10 +151,11 @@ public sealed class Layer1Node : IAsyncDisposable
 
     /// <summary>Queues a message for a peer; completes once it is durable (it will be delivered even if this node is killed now).</summary>
     /// <remarks>Waits while the channel's unacknowledged bytes exceed <see cref="Layer1Options.MaxUnacknowledgedBytes"/>.</remarks>
+    /// <exception cref="InvalidOperationException">The peer is <see cref="PeerDirection.ReceiveOnly"/>: nothing is written to it.</exception>
     public Task<SentMessage> SendAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return Channels(peer).Outbound.SendAsync(payload, cancellationToken);
+        return SendingChannels(peer).Outbound.SendAsync(payload, cancellationToken);
     }
 
     /// <summary>
@@ -150,10 +164,32 @@ public sealed class Layer1Node : IAsyncDisposable
     /// one after another keep their order, so a sender can stream many messages without waiting for
     /// each to be committed.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The peer is <see cref="PeerDirection.ReceiveOnly"/>: nothing is written to it.</exception>
     public ValueTask<Task<SentMessage>> QueueAsync(string peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return Channels(peer).Outbound.QueueAsync(payload, cancellationToken);
+        return SendingChannels(peer).Outbound.QueueAsync(payload, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes again, from what the store kept, the fragments in <paramref name="ranges"/> of the
+    /// channel to a send-only peer (as a gap report asks); completes with the ranges queued. What is
+    /// not among them was forgotten after <see cref="OneWaySettings.KeepSentFor"/>, was never sent, or
+    /// is still waiting to be written the first time.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The peer is not <see cref="PeerDirection.SendOnly"/>: its channel resends by itself, or sends nothing.</exception>
+    public async Task<IReadOnlyList<MissingRange>> ResendAsync(string peer, IReadOnlyList<MissingRange> ranges, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var channels = Channels(peer);
+        if (_peerKeys[peer].Direction != PeerDirection.SendOnly)
+        {
+            throw new InvalidOperationException($"Peer '{peer}' is configured {_peerKeys[peer].Direction}, not {nameof(PeerDirection.SendOnly)}: only a send-only channel is asked to resend.");
+        }
+
+        var queued = await channels.Outbound.QueueResendAsync(ranges.Select(r => new SequenceRange(r.From, r.To)).ToList(), cancellationToken).ConfigureAwait(false);
+        return queued.Select(r => new MissingRange(r.From, r.To)).ToList();
     }
 
     /// <summary>The peer's messages in order; a message not marked handled before a restart comes again after it.</summary>
@@ -190,6 +226,11 @@ public sealed class Layer1Node : IAsyncDisposable
                 InFlight = outbound.InFlight,
                 InFlightBytes = outbound.UnacknowledgedBytes,
                 Resent = Interlocked.Read(ref counters.FragmentsResent),
+                Direction = _peerKeys[peer].Direction,
+                CopiesWritten = Interlocked.Read(ref counters.CopiesWritten),
+                ParityFilesWritten = Interlocked.Read(ref counters.ParityFilesWritten),
+                DuplicateFiles = Interlocked.Read(ref counters.DuplicateFiles),
+                ParityRebuilds = Interlocked.Read(ref counters.ParityRebuilds),
                 FilesWritten = Interlocked.Read(ref counters.FilesWritten),
                 FileBytesWritten = Interlocked.Read(ref counters.FileBytesWritten),
                 FilesReceived = Interlocked.Read(ref counters.FilesReceived),
@@ -199,6 +240,9 @@ public sealed class Layer1Node : IAsyncDisposable
                 Handled = Interlocked.Read(ref counters.MessagesHandled),
                 HandledThrough = inbound.HandledThrough,
                 HeldFragments = inbound.Held,
+                HighestReceived = inbound.HighestReceived,
+                MissingFragments = inbound.Missing,
+                Gaps = inbound.Gaps,
                 Rejected = counters.RejectedSnapshot(),
                 LastRejects = counters.LastRejects(),
                 LastFileSeen = lastSeen == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(lastSeen),
@@ -251,6 +295,11 @@ public sealed class Layer1Node : IAsyncDisposable
         DeleteLeftoverOwnFiles();
         foreach (var channels in _peers.Values)
         {
+            if (_peerKeys[channels.Outbound.Peer].Direction == PeerDirection.ReceiveOnly)
+            {
+                continue;
+            }
+
             // A fresh ack tells each peer at once what survived the restart: anything it believed held
             // in this node's memory before is gone and must come again.
             channels.Outbound.RequestAck();
@@ -259,10 +308,15 @@ public sealed class Layer1Node : IAsyncDisposable
 
         _inbox.Start();
         _loops.Add(_supervisor.Start("inbox listing", _inbox.PollAsync));
+        if (_peerKeys.Values.Any(peer => peer.Direction == PeerDirection.SendOnly))
+        {
+            _loops.Add(_supervisor.Start("resend requests", TakeResendRequestsAsync));
+        }
         _loops.Add(_supervisor.StartOnOwnThread("inbox reader", Consume));
     }
 
     // Files this node wrote before a restart: everything unacknowledged is sent again, so they are redundant.
+    // Not so for a send-only peer: nothing is sent again by itself, and the files may still be on their way.
     private void DeleteLeftoverOwnFiles()
     {
         var fileSystem = _context.FileSystem;
@@ -270,7 +324,8 @@ public sealed class Layer1Node : IAsyncDisposable
         {
             var name = fileSystem.Path.GetFileName(path);
             var finalName = SegmentFileName.FinalNameOf(name);
-            if (SegmentFileName.TryParse(finalName, out var sender, out _, out _) && sender == NodeId)
+            if (SegmentFileName.TryParse(finalName, out var sender, out var recipient, out _) && sender == NodeId
+                && !(finalName == name && _peerKeys.TryGetValue(recipient, out var peer) && peer.Direction == PeerDirection.SendOnly))
             {
                 try
                 {
@@ -281,6 +336,73 @@ public sealed class Layer1Node : IAsyncDisposable
                     Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
                 }
             }
+        }
+    }
+
+    // Gap reports handed in with relay resend: verified again (the folder is the node's own, but the
+    // report came from elsewhere), applied, then deleted.
+    private async Task TakeResendRequestsAsync(CancellationToken cancellationToken)
+    {
+        var fileSystem = _context.FileSystem;
+        var folder = ResendRequests.FolderIn(fileSystem, _context.Options.StateDirectory);
+        using var timer = new PeriodicTimer(_context.Options.PollInterval, _context.Time);
+        do
+        {
+            if (!fileSystem.Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            foreach (var path in fileSystem.Directory.EnumerateFiles(folder, "*" + ResendRequests.Extension).Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await TakeResendRequestAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task TakeResendRequestAsync(string path, CancellationToken cancellationToken)
+    {
+        var fileSystem = _context.FileSystem;
+        byte[] file;
+        try
+        {
+            file = fileSystem.File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Tried again at the next poll.
+            Layer1Log.FileReadFailed(_context.Logger, exception, path);
+            return;
+        }
+
+        try
+        {
+            var claimed = GapReport.ClaimedReceiver(file);
+            if (!_peerKeys.TryGetValue(claimed, out var peer) || peer.Direction != PeerDirection.SendOnly)
+            {
+                throw new InvalidDataException($"the report is from '{claimed}', which is not a SendOnly peer of this node");
+            }
+
+            var report = GapReport.Verify(file, peer, NodeId);
+            var queued = await ResendAsync(report.Receiver, report.Requested(), cancellationToken).ConfigureAwait(false);
+            var fragments = queued.Sum(r => r.Count);
+            var ranges = string.Join(", ", queued.Take(20));
+            Layer1Log.ResendRequestTaken(_context.Logger, report.Receiver, fragments, ranges);
+        }
+        catch (InvalidDataException exception)
+        {
+            Layer1Log.ResendRequestRefused(_context.Logger, path, exception.Message);
+        }
+
+        try
+        {
+            fileSystem.File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Layer1Log.FileDeleteFailed(_context.Logger, exception, path);
         }
     }
 
@@ -341,6 +463,13 @@ public sealed class Layer1Node : IAsyncDisposable
                 return;
             }
 
+            var direction = _peerKeys[claimedSender].Direction;
+            if (direction == PeerDirection.SendOnly)
+            {
+                Reject(name, claimedSender, FileRejectReason.WrongDirection, "the peer is configured SendOnly: nothing is read from it");
+                return;
+            }
+
             var channels = _peers[claimedSender];
             int length;
             try
@@ -392,10 +521,30 @@ public sealed class Layer1Node : IAsyncDisposable
             _context.Clock.Observe(manifest.LamportTime);
             Interlocked.Increment(ref channels.Counters.FilesReceived);
             Interlocked.Exchange(ref channels.Counters.LastFileSeenUnixMs, _context.Time.GetUtcNow().ToUnixTimeMilliseconds());
-            var newAck = ack is not null && channels.Outbound.OnAck(ack);
+            // A receive-only node writes nothing, so an ack of its writing means nothing.
+            var newAck = ack is not null && direction != PeerDirection.ReceiveOnly && channels.Outbound.OnAck(ack);
             var accepted = fragments.Count > 0 ? channels.Inbound.Accept(fragments) : 0;
+            if (channels.Parity is { } parity)
+            {
+                var rebuilt = UseParity(channels, parity, receipt, body.AsSpan(0, receipt.BodyLength), fragments.Count > 0);
+                if (receipt.Parity is not null || rebuilt > 0)
+                {
+                    // A parity file is news whether or not anything was lost: it is not a replay.
+                    _context.Metrics.FileRead(claimedSender);
+                    Layer1Log.FileRead(_context.Logger, name, accepted + rebuilt, fragments.Count);
+                    return;
+                }
+            }
+
             if (!newAck && accepted == 0)
             {
+                if (direction == PeerDirection.ReceiveOnly && fragments.Count > 0)
+                {
+                    // The sender writes every file more than once on purpose: a copy is a duplicate, not a replay.
+                    Interlocked.Increment(ref channels.Counters.DuplicateFiles);
+                    return;
+                }
+
                 Reject(name, claimedSender, FileRejectReason.Replayed, "nothing new");
                 return;
             }
@@ -423,6 +572,45 @@ public sealed class Layer1Node : IAsyncDisposable
 
             _inbox.Release(name);
         }
+    }
+
+    // Keeps a data file's body for its group, or rebuilds the group's lost file from a parity file;
+    // returns the fragments that brought.
+    private int UseParity(PeerChannels channels, ParityRebuilder parity, SegmentReceipt receipt, ReadOnlySpan<byte> body, bool isData)
+    {
+        var rebuilt = new List<(byte[] Body, long Group)>();
+        if (receipt.Parity is { } record)
+        {
+            if (parity.OnParity(record, body) is { } lost)
+            {
+                rebuilt.Add((lost, record.GroupId));
+            }
+        }
+        else if (isData)
+        {
+            rebuilt.AddRange(parity.Keep(body));
+        }
+
+        var accepted = 0;
+        var fragments = new List<ReceivedFragment>();
+        foreach (var (lost, group) in rebuilt)
+        {
+            if (BodyRecords.TryRead(lost, fragments, out _) is not null || fragments.Count == 0)
+            {
+                continue;
+            }
+
+            var taken = channels.Inbound.Accept(fragments);
+            if (taken > 0)
+            {
+                Interlocked.Increment(ref channels.Counters.ParityRebuilds);
+                Layer1Log.ParityRebuilt(_context.Logger, channels.Inbound.Peer, group, taken);
+            }
+
+            accepted += taken;
+        }
+
+        return accepted;
     }
 
     private void Reject(string name, string claimedSender, SegmentReceipt receipt) =>
@@ -546,10 +734,18 @@ public sealed class Layer1Node : IAsyncDisposable
         }
     }
 
+    private PeerChannels SendingChannels(string peer)
+    {
+        var channels = Channels(peer);
+        return _peerKeys[peer].Direction == PeerDirection.ReceiveOnly
+            ? throw new InvalidOperationException($"Peer '{peer}' is configured {nameof(PeerDirection.ReceiveOnly)}: node '{NodeId}' only reads from it and writes nothing to it.")
+            : channels;
+    }
+
     private PeerChannels Channels(string peer) =>
         _peers.TryGetValue(peer, out var channels)
             ? channels
             : throw new ArgumentException($"'{peer}' is not a configured peer of node '{NodeId}'.", nameof(peer));
 
-    private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters);
+    private sealed record PeerChannels(InboundChannel Inbound, OutboundChannel Outbound, ChannelCounters Counters, ParityRebuilder? Parity);
 }

@@ -8,7 +8,7 @@ public sealed record PeerStatus
     /// <summary>Messages queued for the peer since this node started.</summary>
     public required long Sent { get; init; }
 
-    /// <summary>Messages the peer reported handled since this node started.</summary>
+    /// <summary>Messages the peer reported handled since this node started; to a send-only peer, which reports nothing, messages written out (every copy and their parity).</summary>
     public required long Acknowledged { get; init; }
 
     /// <summary>The sequence number of the last fragment queued for the peer, across restarts (0 when none ever was).</summary>
@@ -19,8 +19,23 @@ public sealed record PeerStatus
 
     public required long InFlightBytes { get; init; }
 
-    /// <summary>Fragments written again after their resend timeout.</summary>
+    /// <summary>Fragments written again after their resend timeout (on a send-only peer: on an operator's resend request).</summary>
     public required long Resent { get; init; }
+
+    /// <summary>Which way files move between this node and the peer.</summary>
+    public PeerDirection Direction { get; init; }
+
+    /// <summary>Extra copies of data files written to a send-only peer (beyond the first of each).</summary>
+    public long CopiesWritten { get; init; }
+
+    /// <summary>Parity files written to a send-only peer.</summary>
+    public long ParityFilesWritten { get; init; }
+
+    /// <summary>Files from a one-way peer that brought nothing new: the copies its redundancy writes (not counted as rejects).</summary>
+    public long DuplicateFiles { get; init; }
+
+    /// <summary>Files from a one-way peer that never arrived and were rebuilt from their group's parity file.</summary>
+    public long ParityRebuilds { get; init; }
 
     public required long FilesWritten { get; init; }
 
@@ -44,6 +59,15 @@ public sealed record PeerStatus
 
     /// <summary>Fragments from the peer held in memory: out of order, or waiting for the rest of their message.</summary>
     public required long HeldFragments { get; init; }
+
+    /// <summary>The highest sequence number held from the peer since this node opened (or handled before).</summary>
+    public long HighestReceived { get; init; }
+
+    /// <summary>Fragments from the peer missing below <see cref="HighestReceived"/>; on a one-way link they come only if asked for again.</summary>
+    public long MissingFragments { get; init; }
+
+    /// <summary>The lowest missing ranges (up to 256), lowest first, with the time each opened.</summary>
+    public IReadOnlyList<SequenceGap> Gaps { get; init; } = [];
 
     /// <summary>Files claiming to come from this peer that were dropped, by reason.</summary>
     public required IReadOnlyDictionary<FileRejectReason, long> Rejected { get; init; }

@@ -15,6 +15,8 @@ internal static class RelayCommandLine
             KeygenCommand.Create(fileSystem),
             StatusCommand.Create(fileSystem),
             PipeCommand.Create(fileSystem),
+            GapsCommand.Create(fileSystem),
+            ResendCommand.Create(fileSystem),
         };
     }
 }

@@ -88,9 +88,23 @@ internal static class StatusCommand
             var rejected = peer.RejectedFiles.Count == 0 ? "none" : string.Join(", ", peer.RejectedFiles.Select(r => $"{r.Key} {r.Value}"));
             var lastSeen = peer.LastFileSeen is { } seen ? $"{seen:u} ({(status.At - seen).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s before)" : "never";
             var oldest = peer.OldestUnacknowledgedSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "-";
-            output.WriteLine($"peer {peer.Peer}");
-            output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({Size(peer.InFlightBytes)}), resent {peer.Resent}, oldest unacked {oldest}");
-            output.WriteLine($"  received {peer.Received}, delivered {peer.Delivered}, handled {peer.Handled}, duplicates {peer.DuplicatesDropped}");
+            output.WriteLine(peer.Direction == "Both" ? $"peer {peer.Peer}" : $"peer {peer.Peer} ({peer.Direction})");
+            if (peer.Direction == "SendOnly")
+            {
+                output.WriteLine($"  sent {peer.Sent}, written out {peer.Acknowledged} (nothing comes back), waiting to be written {peer.InFlight} ({Size(peer.InFlightBytes)}), resent on request {peer.Resent}");
+                output.WriteLine($"  files written {peer.FilesWritten}: extra copies {peer.CopiesWritten}, parity files {peer.ParityFilesWritten}");
+            }
+            else if (peer.Direction != "ReceiveOnly")
+            {
+                output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({Size(peer.InFlightBytes)}), resent {peer.Resent}, oldest unacked {oldest}");
+            }
+
+            if (peer.Direction != "SendOnly")
+            {
+                output.WriteLine($"  received {peer.Received}, delivered {peer.Delivered}, handled {peer.Handled}, duplicates {peer.DuplicatesDropped}");
+                WriteGaps(output, peer);
+            }
+
             output.WriteLine($"  rejected files: {rejected}");
             foreach (var (reason, detail) in peer.LastRejectDetails)
             {
@@ -129,6 +143,37 @@ internal static class StatusCommand
         {
             output.WriteLine("files from unknown senders: " + string.Join(", ", status.RejectedFromUnknownSenders.Select(r => $"{r.Key} {r.Value}")));
         }
+    }
+
+    private static void WriteGaps(TextWriter output, PeerStatusDocument peer)
+    {
+        if (peer.Direction == "ReceiveOnly")
+        {
+            output.WriteLine($"  copies received {peer.DuplicateFiles}, files rebuilt from parity {peer.ParityRebuilds}");
+        }
+
+        if (peer.MissingFragments == 0)
+        {
+            if (peer.Direction == "ReceiveOnly")
+            {
+                output.WriteLine($"  gaps: none (highest received {peer.HighestReceived})");
+            }
+
+            return;
+        }
+
+        var listed = string.Join(", ", peer.Gaps.Select(gap =>
+            (gap.From == gap.To ? $"{gap.From}" : $"{gap.From}-{gap.To}") + $" (for {gap.OpenSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)"));
+        var more = peer.Gaps.Sum(gap => gap.To - gap.From + 1) < peer.MissingFragments ? ", …" : "";
+        if (peer.Direction != "ReceiveOnly")
+        {
+            // On a two-way link a gap is the normal moment between a loss and its resend.
+            output.WriteLine($"  gaps: {peer.MissingFragments} missing below {peer.HighestReceived}, resent by {peer.Peer} as its acks show: {listed}{more}");
+            return;
+        }
+
+        output.WriteLine($"  GAPS: {peer.MissingFragments} missing below {peer.HighestReceived}: {listed}{more}");
+        output.WriteLine($"    nothing comes back by itself: relay gaps --config CONFIG --peer {peer.Peer} --out FILE, and carry FILE to {peer.Peer}");
     }
 
     // Binary units, as disks and limits are usually given: 8 GiB reads better than 8589934592 bytes.

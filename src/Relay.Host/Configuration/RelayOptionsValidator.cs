@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Relay.Layer1;
 using Relay.Layer1.Identity;
+using Relay.Layer1.OneWay;
 
 namespace Relay.Host.Configuration;
 
@@ -42,6 +43,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(!Directory.Exists(peer.PublicKeyFile), $"Peers:{i}:PublicKeyFile", $"'{peer.PublicKeyFile}' is a folder, not a key file");
             Require(peer.ParseEncryption() is not null, $"Peers:{i}:Encryption", $"'{peer.Encryption}' is not {PeerOptions.EncryptMode} or {PeerOptions.NoneMode} (None: bodies are signed but readable; the peer must be configured the same)");
             Require(peer.ParseDirection() is not null, $"Peers:{i}:Direction", $"'{peer.Direction}' is not Both, SendOnly or ReceiveOnly");
+            ValidateOneWay(peer, i, Require);
         }
 
         var exchange = new Layer1OptionsValidator().Validate(null, options.Exchange);
@@ -132,6 +134,24 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");
             require(route.CacheTtl >= TimeSpan.Zero, key + ":CacheTtl", "must not be negative (zero caches nothing)");
             require(Enum.IsDefined(route.Compression), key + ":Compression", $"'{route.Compression}' is not one of {string.Join(", ", Enum.GetNames<HttpProxy.RouteCompression>())}");
+        }
+    }
+
+    private static void ValidateOneWay(PeerOptions peer, int index, Action<bool, string, string> require)
+    {
+        var key = $"Peers:{index}:";
+        require(peer.Redundancy is null or (>= 1 and <= OneWaySettings.MaxRedundancy), key + nameof(PeerOptions.Redundancy), $"must be between 1 and {OneWaySettings.MaxRedundancy}");
+        require(peer.ParityEvery is null or (>= 0 and <= OneWaySettings.MaxParityEvery), key + nameof(PeerOptions.ParityEvery), $"must be between 0 (no parity files) and {OneWaySettings.MaxParityEvery}");
+        require(peer.KeepSentFor is null || peer.KeepSentFor > TimeSpan.Zero, key + nameof(PeerOptions.KeepSentFor), "must be positive");
+        if (peer.ParseDirection() is { } direction and not PeerDirection.SendOnly)
+        {
+            // Only a sender with no way back needs copies, parity or a memory of what it sent.
+            var why = direction == PeerDirection.ReceiveOnly
+                ? "applies only to Direction SendOnly: this node writes nothing to a ReceiveOnly peer"
+                : "applies only to Direction SendOnly: on a two-way link acks and resends cover loss";
+            require(peer.Redundancy is null, key + nameof(PeerOptions.Redundancy), why);
+            require(peer.ParityEvery is null, key + nameof(PeerOptions.ParityEvery), why);
+            require(peer.KeepSentFor is null, key + nameof(PeerOptions.KeepSentFor), why);
         }
     }
 

@@ -56,7 +56,8 @@ public sealed class NodeKeyring
                     + $"Use the {peer.Id}.public.json that relay keygen wrote on {peer.Id}, or correct the id.");
             }
 
-            peers.Add(keys.WithProtection(peer.ParseEncryption() ?? BodyProtection.Encrypted).WithDirection(peer.ParseDirection() ?? PeerDirection.Both));
+            var direction = peer.ParseDirection() ?? PeerDirection.Both;
+            peers.Add(keys.WithProtection(peer.ParseEncryption() ?? BodyProtection.Encrypted).WithDirection(direction).WithOneWay(peer.ToOneWaySettings(direction)));
         }
 
         return new NodeKeyring(own, peers);

@@ -150,6 +150,14 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 LastRejectDetails = peer.LastRejects.ToDictionary(r => r.Key.ToString(), r => r.Value.Detail),
                 SilentWhileWaitedOnSeconds = silentFor?.TotalSeconds,
                 FileWritesFailed = peer.FileWritesFailed,
+                Direction = peer.Direction.ToString(),
+                CopiesWritten = peer.CopiesWritten,
+                ParityFilesWritten = peer.ParityFilesWritten,
+                DuplicateFiles = peer.DuplicateFiles,
+                ParityRebuilds = peer.ParityRebuilds,
+                HighestReceived = peer.HighestReceived,
+                MissingFragments = peer.MissingFragments,
+                Gaps = peer.Gaps.Select(gap => new GapDocument(gap.From, gap.To, gap.Since, (now - gap.Since).TotalSeconds)).ToList(),
             };
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));
@@ -208,7 +216,8 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     // Silence matters only while somebody waits: callers' streams open, or messages not yet acknowledged.
     private TimeSpan? SilentWhileWaitedOn(PeerStatus peer, HttpPeerStatus? streams, DateTimeOffset now)
     {
-        if ((streams?.CallerStreams ?? 0) == 0 && peer.InFlight == 0)
+        // Nothing ever comes from a peer this node only sends to: its silence says nothing.
+        if (peer.Direction == PeerDirection.SendOnly || ((streams?.CallerStreams ?? 0) == 0 && peer.InFlight == 0))
         {
             return null;
         }
@@ -226,6 +235,13 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
         {
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"No file from {peer.Peer} for {silent.TotalSeconds:0} s while requests wait for it: check that {peer.Peer} runs and that its outbox reaches this node's inbox ({_options.Exchange.Inbox}).");
+        }
+
+        // On a one-way link nothing lost comes again by itself: an old gap needs an operator.
+        if (peer.Direction == PeerDirection.ReceiveOnly && peer.Gaps.Count > 0 && DateTimeOffset.UtcNow - peer.Gaps[0].Since >= _options.Http.PeerSilenceWarning)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"{peer.MissingFragments} message fragment(s) from {peer.Peer} are missing (lowest {peer.Gaps[0].From}, for {(DateTimeOffset.UtcNow - peer.Gaps[0].Since).TotalSeconds:0} s) and hold back what follows; nothing comes back by itself on a one-way link: run relay gaps here and relay resend on {peer.Peer}.");
         }
 
         // Failing since the last file that went out: the outbox cannot take files at all just now.

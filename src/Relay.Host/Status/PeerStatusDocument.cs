@@ -31,6 +31,30 @@ public sealed record PeerStatusDocument(
     /// <summary>Files to this peer that could not be written to the outbox.</summary>
     public long FileWritesFailed { get; init; }
 
+    /// <summary>Which way files move between this node and the peer: Both, SendOnly or ReceiveOnly.</summary>
+    public string Direction { get; init; } = "Both";
+
+    /// <summary>Extra copies of data files written to a send-only peer, beyond the first of each.</summary>
+    public long CopiesWritten { get; init; }
+
+    /// <summary>Parity files written to a send-only peer.</summary>
+    public long ParityFilesWritten { get; init; }
+
+    /// <summary>Files from a one-way peer that brought nothing new (the copies it writes on purpose).</summary>
+    public long DuplicateFiles { get; init; }
+
+    /// <summary>Lost files from a one-way peer rebuilt from their group's parity file.</summary>
+    public long ParityRebuilds { get; init; }
+
+    /// <summary>The highest sequence number held from the peer.</summary>
+    public long HighestReceived { get; init; }
+
+    /// <summary>Fragments missing from the peer below <see cref="HighestReceived"/>; <see cref="Gaps"/> lists the lowest ranges.</summary>
+    public long MissingFragments { get; init; }
+
+    /// <summary>Missing ranges, lowest first, each with when it opened; on a one-way link, <c>relay gaps</c> reports them to the sender.</summary>
+    public IReadOnlyList<GapDocument> Gaps { get; init; } = [];
+
     /// <summary>Seconds since the last file from this peer while callers wait on it; null when nothing waits or files keep coming.</summary>
     public double? SilentWhileWaitedOnSeconds { get; init; }
 }

@@ -20,6 +20,10 @@ internal sealed class ChannelCounters
     public long LastFileSeenUnixMs;
     public long FileWritesFailed;
     public long LastFileWrittenUnixMs;
+    public long CopiesWritten;
+    public long ParityFilesWritten;
+    public long ParityRebuilds;
+    public long DuplicateFiles;
     private FileWriteFailure? _lastWriteFailure;
 
     public FileWriteFailure? LastWriteFailure => Volatile.Read(ref _lastWriteFailure);

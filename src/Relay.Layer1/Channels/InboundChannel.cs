@@ -26,6 +26,7 @@ internal sealed class InboundChannel
 
     // Everything received and kept, handled or not: what needs no resend while this node runs.
     private readonly SequenceRangeSet _have;
+    private readonly GapTracker _gaps;
     private long _durableHandledThrough;
     private long _handledVersion;
     private long _durableHandledVersion;
@@ -41,6 +42,7 @@ internal sealed class InboundChannel
         _ackEpoch = ackEpoch;
         _handled = handled;
         _have = SequenceRangeSet.Deserialize(handled.Serialize());
+        _gaps = new GapTracker(_have, context.Time.GetUtcNow());
         _durableHandledThrough = handled.Cumulative;
         _nextToDeliver = handled.Cumulative + 1;
     }
@@ -56,6 +58,7 @@ internal sealed class InboundChannel
     public int Accept(List<ReceivedFragment> fragments)
     {
         var accepted = 0;
+        var now = _context.Time.GetUtcNow();
         lock (_gate)
         {
             foreach (var fragment in fragments)
@@ -74,6 +77,7 @@ internal sealed class InboundChannel
 
                 _held.Add(fragment.Sequence, new HeldFragment(fragment.Flags, fragment.LamportTime, PooledCopy.Of(fragment.Data.Span)));
                 _have.Add(fragment.Sequence, fragment.Sequence);
+                _gaps.Observe(fragment.Sequence, now);
                 _heldBytes += fragment.Data.Length;
                 accepted++;
             }
@@ -154,11 +158,14 @@ internal sealed class InboundChannel
         }
     }
 
-    public (long HandledThrough, long Held) Snapshot()
+    /// <summary>Gaps listed in a status, lowest first; <c>Missing</c> counts them all.</summary>
+    public const int MaxListedGaps = 256;
+
+    public (long HandledThrough, long Held, long HighestReceived, long Missing, IReadOnlyList<SequenceGap> Gaps) Snapshot()
     {
         lock (_gate)
         {
-            return (_durableHandledThrough, _held.Count);
+            return (_durableHandledThrough, _held.Count, _gaps.Highest, _gaps.Missing, _gaps.Lowest(MaxListedGaps));
         }
     }
 

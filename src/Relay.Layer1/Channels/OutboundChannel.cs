@@ -1,5 +1,6 @@
 using Relay.Layer1.Diagnostics;
 using Relay.Layer1.Format;
+using Relay.Layer1.OneWay;
 using Relay.Layer1.State;
 
 namespace Relay.Layer1.Channels;
@@ -13,7 +14,8 @@ namespace Relay.Layer1.Channels;
 /// <item>batching (<see cref="TakeFile"/>): what the next file carries, resends first;</item>
 /// <item><see cref="OutboxWriter"/>: the files themselves, written and deleted outside the lock.</item>
 /// </list>
-/// Every file carries this node's current ack of the reverse channel.
+/// Every file carries this node's current ack of the reverse channel. A send-only channel hands its
+/// files to a <see cref="OneWaySender"/> instead, and neither resends on timeouts nor writes ack-only files.
 /// </summary>
 internal sealed class OutboundChannel : IDisposable
 {
@@ -32,6 +34,7 @@ internal sealed class OutboundChannel : IDisposable
     private readonly Queue<OutboundFragment> _resendQueue = new();
     private readonly List<OutboundFragment> _due = [];
     private readonly int _bodyBudget;
+    private readonly OneWaySender? _oneWay;
 
     // The estimate is kept for the next run: at the first sample, then at most this often.
     private static readonly TimeSpan KeepEstimateEvery = TimeSpan.FromSeconds(30);
@@ -47,7 +50,7 @@ internal sealed class OutboundChannel : IDisposable
     private bool _ackRequested;
     private long _ackRequestedTimestamp;
 
-    public OutboundChannel(NodeContext context, string peer, PeerChannelState state, MessageSpool spool, ChannelCounters counters, Func<AckState> currentAck)
+    public OutboundChannel(NodeContext context, string peer, PeerChannelState state, MessageSpool spool, ChannelCounters counters, Func<AckState> currentAck, OneWaySettings? sendOnly = null, long epoch = 0)
     {
         _context = context;
         _spool = spool;
@@ -61,6 +64,11 @@ internal sealed class OutboundChannel : IDisposable
         _scheduler = new ResendScheduler(context.Time, roundTrips);
         _outbox = new OutboxWriter(context, peer, counters);
         _bodyBudget = BodyBudget(context.Codec, options.MaxFileBytes);
+        if (sendOnly is not null)
+        {
+            _oneWay = new OneWaySender(context, peer, sendOnly, _outbox, counters, spool, currentAck, epoch);
+            _bodyBudget = OneWaySender.DataBodyBudget(_bodyBudget, sendOnly);
+        }
         var maxFragmentData = _bodyBudget - BodyRecords.AckRecordLength(BodyRecords.MaxAckRanges) - BodyRecords.FragmentHeaderLength;
         _window = new SendWindow(context, peer, state, spool, maxFragmentData);
 
@@ -168,6 +176,12 @@ internal sealed class OutboundChannel : IDisposable
     /// <summary>The reverse channel has news for the peer: send an ack soon, alone if nothing else is going.</summary>
     public void RequestAck()
     {
+        if (_oneWay is not null)
+        {
+            // Nothing of the reverse channel is read: there is nothing to acknowledge.
+            return;
+        }
+
         lock (_gate)
         {
             if (!_ackRequested)
@@ -209,7 +223,29 @@ internal sealed class OutboundChannel : IDisposable
                 lamport = _context.Clock.Current;
             }
 
-            if (file is not null)
+            if (_oneWay is not null)
+            {
+                if (file is not null)
+                {
+                    Settle(_oneWay.Write(file, lamport), file.Fragments);
+                    continue;
+                }
+
+                // Senders waiting for room wait on this group: it closes now rather than after the idle delay.
+                bool pressed;
+                lock (_gate)
+                {
+                    pressed = !_window.HasRoomFor(_bodyBudget);
+                }
+
+                if (_oneWay.CloseIdleGroup(lamport, pressed) is { } settled)
+                {
+                    Settle(settled, []);
+                }
+
+                wait = Sooner(Sooner(Sooner(wait, _oneWay.UntilGroupCloses()), _oneWay.UntilQueuedDue()), _oneWay.PurgeIfDue(cancellationToken));
+            }
+            else if (file is not null)
             {
                 if (_outbox.Write(file, lamport))
                 {
@@ -244,15 +280,20 @@ internal sealed class OutboundChannel : IDisposable
     {
         var options = _context.Options;
         var now = _context.Time.GetTimestamp();
-        if (now >= _nextResendScan)
+        if (_oneWay is null && now >= _nextResendScan)
         {
             QueueDueResends(now);
         }
 
-        wait = Min(Timeout.InfiniteTimeSpan, _context.Time.GetElapsedTime(now, _nextResendScan));
+        wait = _oneWay is not null ? Timeout.InfiniteTimeSpan : Min(Timeout.InfiniteTimeSpan, _context.Time.GetElapsedTime(now, _nextResendScan));
+        if (_oneWay is { HasQueued: true })
+        {
+            return Build(Batch(), now);
+        }
+
         if (_resendQueue.Count == 0 && !_window.HasUnsent)
         {
-            if (!_ackRequested)
+            if (!_ackRequested || _oneWay is not null)
             {
                 return null;
             }
@@ -275,7 +316,11 @@ internal sealed class OutboundChannel : IDisposable
             return null;
         }
 
-        var fragments = Batch();
+        return Build(Batch(), now);
+    }
+
+    private OutgoingFile? Build(List<OutboundFragment> fragments, long now)
+    {
         foreach (var fragment in fragments)
         {
             if (fragment.SendCount > 0)
@@ -305,6 +350,7 @@ internal sealed class OutboundChannel : IDisposable
         var budget = _bodyBudget - BodyRecords.AckRecordLength(BodyRecords.MaxAckRanges);
         var fragments = new List<OutboundFragment>();
         var used = 0;
+        _oneWay?.TakeQueued(fragments, ref used, budget);
         while (_resendQueue.TryPeek(out var resend))
         {
             if (resend.Sequence < _window.Unacked.FirstSequence || _acks.IsHeld(resend.Sequence))
@@ -389,6 +435,94 @@ internal sealed class OutboundChannel : IDisposable
         return _currentAck();
     }
 
+    // A send-only channel's fragments leave the window once settled (every copy and the group's
+    // parity written), in sequence order, and stay in the store, marked sent, for resend requests.
+    private void Settle(List<OutboundFragment>? settled, List<OutboundFragment> written)
+    {
+        if (settled is null)
+        {
+            // Not one copy reached the folder: the fragments go again, before new ones.
+            lock (_gate)
+            {
+                _oneWay!.QueueAfterFailure(written);
+            }
+
+            return;
+        }
+
+        MarkWritten(written);
+        if (settled.Count == 0)
+        {
+            return;
+        }
+
+        List<TaskCompletionSource>? completions = null;
+        lock (_gate)
+        {
+            foreach (var fragment in settled)
+            {
+                fragment.Settled = true;
+            }
+
+            var through = _window.Unacked.FirstSequence - 1;
+            while (_window.Unacked.ContainsSequence(through + 1) && _window.Unacked[through + 1].Settled)
+            {
+                through++;
+            }
+
+            if (through >= _window.Unacked.FirstSequence)
+            {
+                (_, completions, _, _) = _window.Release(through);
+            }
+        }
+
+        var sequences = settled.Select(f => f.Sequence).ToList();
+        ObserveStoreFailure(_context.Store.MarkSentAsync(Peer, sequences, _context.Time.GetUtcNow()));
+        if (completions is not null)
+        {
+            Interlocked.Add(ref _counters.MessagesAcknowledged, completions.Count);
+            foreach (var completion in completions)
+            {
+                completion.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes again, from what the store kept, the fragments of a send-only channel in <paramref name="ranges"/>
+    /// that were sent; returns what was queued. Fragments not yet sent go out anyway; what is in
+    /// neither was purged (or never existed).
+    /// </summary>
+    public async Task<IReadOnlyList<SequenceRange>> QueueResendAsync(IReadOnlyList<SequenceRange> ranges, CancellationToken cancellationToken)
+    {
+        var oneWay = _oneWay ?? throw new InvalidOperationException($"The channel to '{Peer}' is not send-only; it resends by itself.");
+        var queued = new List<SequenceRange>();
+        foreach (var range in ranges)
+        {
+            var stored = await _context.Store.ReadSentAsync(Peer, range, _spool).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var fragments = stored.Select(row => new OutboundFragment(row.Sequence, (FragmentFlags)row.Flags, row.LamportTime, row.Data) { SendCount = 1 }).ToList();
+            lock (_gate)
+            {
+                oneWay.Queue(fragments);
+            }
+
+            foreach (var fragment in fragments)
+            {
+                if (queued.Count > 0 && queued[^1].To == fragment.Sequence - 1)
+                {
+                    queued[^1] = new SequenceRange(queued[^1].From, fragment.Sequence);
+                }
+                else
+                {
+                    queued.Add(new SequenceRange(fragment.Sequence, fragment.Sequence));
+                }
+            }
+        }
+
+        Wake();
+        return queued;
+    }
+
     private void MarkWritten(List<OutboundFragment> fragments)
     {
         var now = _context.Time.GetTimestamp();
@@ -452,6 +586,10 @@ internal sealed class OutboundChannel : IDisposable
         _wakeTimer.Dispose();
         _wake.Dispose();
     }
+
+    // Infinite (nothing due) is the latest of waits.
+    private static TimeSpan Sooner(TimeSpan a, TimeSpan b) =>
+        a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : b < a ? b : a;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
         a == Timeout.InfiniteTimeSpan ? (b < TimeSpan.Zero ? TimeSpan.Zero : b) : b < a ? (b < TimeSpan.Zero ? TimeSpan.Zero : b) : a;

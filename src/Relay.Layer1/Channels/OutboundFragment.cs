@@ -84,6 +84,9 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
     /// <summary>Set on the last fragment of a spooled message: its spool file goes once the peer acknowledges it.</summary>
     public long? SpoolToDelete { get; set; }
 
+    /// <summary>On a send-only channel: every copy of its file and its group's parity are written, so it may leave the window.</summary>
+    public bool Settled { get; set; }
+
     /// <summary>True while the fragment waits in the resend queue, so a scan does not queue it twice.</summary>
     public bool QueuedForResend { get; set; }
 

@@ -24,6 +24,23 @@ internal sealed class OutboxWriter(NodeContext context, string peer, ChannelCoun
     /// </summary>
     public bool Write(OutgoingFile file, long lamportTime)
     {
+        try
+        {
+            return WriteBody(file.Body.AsSpan(0, file.BodyLength), file.Fragments.Count, file.Fragments.Count == 0 ? 0 : file.MaxSequence, lamportTime, deleteWhenAcknowledged: true) is not null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(file.Body);
+        }
+    }
+
+    /// <summary>
+    /// Seals one body into a file of its own name and writes it; returns the name, or null when the
+    /// folder refused it. Files written with <paramref name="deleteWhenAcknowledged"/> false are
+    /// never deleted by acks (a send-only channel gets none).
+    /// </summary>
+    public string? WriteBody(ReadOnlySpan<byte> body, int fragmentCount, long maxSequence, long lamportTime, bool deleteWhenAcknowledged)
+    {
         var fileSystem = context.FileSystem;
         var outbox = context.Options.Outbox;
         var name = SegmentFileName.Create(context.NodeId, peer, context.NextFileNumber());
@@ -39,35 +56,35 @@ internal sealed class OutboxWriter(NodeContext context, string peer, ChannelCoun
                 FileName = name,
                 CreatedAt = context.Time.GetUtcNow(),
                 LamportTime = lamportTime,
-                BodyLength = file.BodyLength,
+                BodyLength = body.Length,
             };
             long fileLength;
             using (var stream = fileSystem.FileStream.New(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
             {
-                context.Codec.Write(stream, manifest, file.Body.AsSpan(0, file.BodyLength));
+                context.Codec.Write(stream, manifest, body);
                 fileLength = stream.Length;
             }
 
             fileSystem.File.Move(temporaryPath, fileSystem.Path.Combine(outbox, name), overwrite: true);
             Interlocked.Increment(ref counters.FilesWritten);
             Interlocked.Exchange(ref counters.LastFileWrittenUnixMs, context.Time.GetUtcNow().ToUnixTimeMilliseconds());
-            Interlocked.Add(ref counters.BodyBytesWritten, file.BodyLength);
+            Interlocked.Add(ref counters.BodyBytesWritten, body.Length);
             Interlocked.Add(ref counters.FileBytesWritten, fileLength);
-            context.Metrics.FileWritten(peer, file.BodyLength);
-            Layer1Log.FileWritten(context.Logger, name, file.Fragments.Count, file.BodyLength);
-            Remember(name, file.Fragments.Count == 0 ? 0 : file.MaxSequence);
-            return true;
+            context.Metrics.FileWritten(peer, body.Length);
+            Layer1Log.FileWritten(context.Logger, name, fragmentCount, body.Length);
+            if (deleteWhenAcknowledged)
+            {
+                Remember(name, maxSequence);
+            }
+
+            return name;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             Layer1Log.FileWriteFailed(context.Logger, exception, name, peer);
             counters.WriteFailed(exception.Message, context.Time.GetUtcNow());
             TryDelete(temporaryPath);
-            return false;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(file.Body);
+            return null;
         }
     }
 

@@ -47,11 +47,32 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "The inbox {Folder} holds {OwnFiles} file(s) this node wrote and {ForeignFiles} addressed to other nodes: are the inbox and outbox crossed, or does a transfer loop back?")]
     public static partial void InboxMisaddressed(ILogger logger, string folder, int ownFiles, int foreignFiles);
 
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Information, Message = "Rebuilt a lost file from {Peer} from the parity of group {Group}: {NewFragments} new fragment(s)")]
+    public static partial void ParityRebuilt(ILogger logger, string peer, long group, int newFragments);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Could not rebuild a lost file from {Peer} from the parity of group {Group}: {Why}")]
+    public static partial void ParityRebuildFailed(ILogger logger, string peer, long group, string why);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Could not keep a body from {Peer} for its parity group; a loss in that group cannot be rebuilt")]
+    public static partial void ParityKeepFailed(ILogger logger, Exception exception, string peer);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Resend request from {Peer}: {Fragments} fragment(s) queued again ({Ranges})")]
+    public static partial void ResendRequestTaken(ILogger logger, string peer, long fragments, string ranges);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Refused the resend request {Path}: {Why}")]
+    public static partial void ResendRequestRefused(ILogger logger, string path, string why);
+
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Handling {FileName} failed; the inbox goes on")]
     public static partial void FileConsumeFailed(ILogger logger, Exception exception, string fileName);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Could not delete the spooled message {Sequence} for {Peer}; it goes at the next start")]
     public static partial void SpoolDeleteFailed(ILogger logger, Exception exception, string peer, long sequence);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Forgot {Fragments} fragment(s) sent to {Peer} before {Before}: a resend request for them can no longer be served")]
+    public static partial void SentPurged(ILogger logger, string peer, int fragments, DateTimeOffset before);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Could not forget what was sent to {Peer} past its retention; tried again later")]
+    public static partial void SentPurgeFailed(ILogger logger, Exception exception, string peer);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "A state write failed")]
     public static partial void StateWriteFailed(ILogger logger, Exception exception);

@@ -9,6 +9,12 @@ namespace Relay.Layer1.Exchange;
 /// </summary>
 internal readonly record struct SegmentReceipt(FileRejectReason? Reason, string? Detail, SegmentManifest? Manifest, AckState? Ack)
 {
+    /// <summary>The file's parity record, when it is a parity file (docs/protocol.md, "Parity record").</summary>
+    public ParityRecord? Parity { get; init; }
+
+    /// <summary>Bytes of plaintext body in the caller's buffer.</summary>
+    public int BodyLength { get; init; }
+
     public bool IsAccepted => Reason is null;
 
     public static SegmentReceipt Reject(FileRejectReason reason, string? detail) => new(reason, detail, null, null);

@@ -60,12 +60,12 @@ internal sealed class SegmentReceiver
             return SegmentReceipt.Reject(FileRejectReason.Expired, $"created {manifest.CreatedAt:O}");
         }
 
-        if (BodyRecords.TryRead(body.AsMemory(0, decoded.BodyLength), fragments, out var ack) is { } error)
+        if (BodyRecords.TryRead(body.AsMemory(0, decoded.BodyLength), fragments, out var ack, out var parity) is { } error)
         {
             fragments.Clear();
             return SegmentReceipt.Reject(FileRejectReason.Malformed, "body records: " + error);
         }
 
-        return new SegmentReceipt(null, null, manifest, ack);
+        return new SegmentReceipt(null, null, manifest, ack) { Parity = parity, BodyLength = decoded.BodyLength };
     }
 }

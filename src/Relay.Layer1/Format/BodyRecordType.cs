@@ -5,4 +5,5 @@ internal enum BodyRecordType : byte
 {
     Ack = 1,
     Fragment = 2,
+    Parity = 3,
 }

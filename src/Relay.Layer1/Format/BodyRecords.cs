@@ -22,6 +22,36 @@ internal static class BodyRecords
     /// <summary>Ranges listed in one ack; the lowest ones matter most for resends.</summary>
     public const int MaxAckRanges = 256;
 
+    // group id (8) + member count (2), then per member: body length (4) + SHA-256 (32)
+    private const int ParityFixedLength = 10;
+    private const int ParityMemberLength = 4 + 32;
+
+    /// <summary>Most members one parity record lists.</summary>
+    public const int MaxParityMembers = 255;
+
+    /// <summary>Bytes of a parity record for <paramref name="members"/> members, besides the XOR data.</summary>
+    public static int ParityRecordOverhead(int members) => RecordHeaderLength + ParityFixedLength + (members * ParityMemberLength);
+
+    public static int WriteParity(Span<byte> destination, long groupId, IReadOnlyList<ParityMember> members, ReadOnlySpan<byte> xor)
+    {
+        var length = ParityFixedLength + (members.Count * ParityMemberLength) + xor.Length;
+        destination[0] = (byte)BodyRecordType.Parity;
+        BinaryPrimitives.WriteInt32BigEndian(destination[1..], length);
+        var payload = destination[RecordHeaderLength..];
+        BinaryPrimitives.WriteInt64BigEndian(payload, groupId);
+        BinaryPrimitives.WriteUInt16BigEndian(payload[8..], (ushort)members.Count);
+        var offset = ParityFixedLength;
+        foreach (var member in members)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payload[offset..], member.Length);
+            member.Hash.CopyTo(payload[(offset + 4)..]);
+            offset += ParityMemberLength;
+        }
+
+        xor.CopyTo(payload[offset..]);
+        return RecordHeaderLength + length;
+    }
+
     public static int AckRecordLength(int rangeCount) => RecordHeaderLength + AckFixedLength + (Math.Min(rangeCount, MaxAckRanges) * 16);
 
     public static int WriteAck(Span<byte> destination, AckState ack)
@@ -76,9 +106,14 @@ internal static class BodyRecords
     /// is wrong (the caller then rejects the whole file as <see cref="FileRejectReason.Malformed"/>
     /// before changing any state). Never throws on bad input.
     /// </summary>
-    public static string? TryRead(ReadOnlyMemory<byte> body, List<ReceivedFragment> fragments, out AckState? ack)
+    public static string? TryRead(ReadOnlyMemory<byte> body, List<ReceivedFragment> fragments, out AckState? ack) =>
+        TryRead(body, fragments, out ack, out _);
+
+    /// <summary>As <see cref="TryRead(ReadOnlyMemory{byte}, List{ReceivedFragment}, out AckState?)"/>, with the file's parity record, if it has one.</summary>
+    public static string? TryRead(ReadOnlyMemory<byte> body, List<ReceivedFragment> fragments, out AckState? ack, out ParityRecord? parity)
     {
         ack = null;
+        parity = null;
         fragments.Clear();
         var span = body.Span;
         var offset = 0;
@@ -137,6 +172,18 @@ internal static class BodyRecords
                         lamport,
                         body.Slice(start + 17, (int)length - 17)));
                     break;
+                case BodyRecordType.Parity:
+                    if (parity is not null)
+                    {
+                        return "a second parity record";
+                    }
+
+                    if (TryReadParity(body.Slice(start, (int)length), out parity) is { } parityError)
+                    {
+                        return parityError;
+                    }
+
+                    break;
                 default:
                     break;
             }
@@ -145,6 +192,47 @@ internal static class BodyRecords
         }
 
         return ack is null ? "no ack record" : null;
+    }
+
+    private static string? TryReadParity(ReadOnlyMemory<byte> record, out ParityRecord? parity)
+    {
+        parity = null;
+        var payload = record.Span;
+        if (payload.Length < ParityFixedLength)
+        {
+            return $"a parity record of {payload.Length} bytes";
+        }
+
+        var groupId = BinaryPrimitives.ReadInt64BigEndian(payload);
+        var count = BinaryPrimitives.ReadUInt16BigEndian(payload[8..]);
+        if (groupId < 0 || count is 0 or > MaxParityMembers || payload.Length < ParityFixedLength + (count * ParityMemberLength))
+        {
+            return $"a parity record of {payload.Length} bytes for group {groupId} with {count} members";
+        }
+
+        var members = new ParityMember[count];
+        var longest = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = ParityFixedLength + (i * ParityMemberLength);
+            var length = BinaryPrimitives.ReadInt32BigEndian(payload[offset..]);
+            if (length < 1)
+            {
+                return $"parity member {i} of {length} bytes";
+            }
+
+            members[i] = new ParityMember(length, payload.Slice(offset + 4, 32).ToArray());
+            longest = Math.Max(longest, length);
+        }
+
+        var xorStart = ParityFixedLength + (count * ParityMemberLength);
+        if (payload.Length - xorStart != longest)
+        {
+            return $"a parity record with {payload.Length - xorStart} bytes of parity for members of up to {longest} bytes";
+        }
+
+        parity = new ParityRecord(groupId, members, record[xorStart..]);
+        return null;
     }
 
     private static string? TryReadAck(ReadOnlySpan<byte> payload, out AckState? ack)

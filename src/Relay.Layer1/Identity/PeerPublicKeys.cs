@@ -1,5 +1,6 @@
 using System.IO.Abstractions;
 using System.Security.Cryptography;
+using Relay.Layer1.OneWay;
 
 namespace Relay.Layer1.Identity;
 
@@ -29,6 +30,7 @@ public sealed class PeerPublicKeys
         EncryptionKeyId = other.EncryptionKeyId;
         Protection = other.Protection;
         Direction = other.Direction;
+        OneWay = other.OneWay;
     }
 
     /// <summary>The peer's node id.</summary>
@@ -51,9 +53,22 @@ public sealed class PeerPublicKeys
     /// <summary>Which way files move between this node and the peer; the peer configures the opposite.</summary>
     public PeerDirection Direction { get; private init; } = PeerDirection.Both;
 
-    /// <summary>The same peer and keys, with files moving only the way <paramref name="direction"/> says.</summary>
+    /// <summary>
+    /// The same peer and keys, with files moving only the way <paramref name="direction"/> says, and
+    /// the one-way settings that direction has by default (<see cref="OneWaySettings.DefaultsFor"/>).
+    /// </summary>
     public PeerPublicKeys WithDirection(PeerDirection direction) =>
-        new(this) { Direction = direction };
+        new(this) { Direction = direction, OneWay = OneWaySettings.DefaultsFor(direction) };
+
+    /// <summary>Copies, parity and retention of what is sent to the peer; see <see cref="OneWaySettings"/>.</summary>
+    public OneWaySettings OneWay { get; private init; } = OneWaySettings.DefaultsFor(PeerDirection.Both);
+
+    /// <summary>The same peer, keys and direction, sent to as <paramref name="settings"/> say; checked when the node opens.</summary>
+    public PeerPublicKeys WithOneWay(OneWaySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new(this) { OneWay = settings };
+    }
 
     public string SigningKeyId { get; }
 

@@ -32,6 +32,7 @@ internal sealed class StateStore : IAsyncDisposable
     private readonly SqliteCommand _upsertNodeValue;
     private readonly SqliteCommand _setNodeValue;
     private readonly SqliteCommand[] _commands;
+    private SqliteTransaction? _transaction;
 
     private StateStore(SqliteConnection connection)
     {
@@ -81,6 +82,7 @@ internal sealed class StateStore : IAsyncDisposable
                 data BLOB, spool INTEGER, spool_offset INTEGER NOT NULL, length INTEGER NOT NULL,
                 PRIMARY KEY (peer, seq));
             """);
+        AddSentColumn(connection);
         return new StateStore(connection);
     }
 
@@ -115,7 +117,8 @@ internal sealed class StateStore : IAsyncDisposable
         var outbound = new List<StoredFragment>();
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = "SELECT seq, flags, lamport, data, spool, spool_offset, length FROM outbound WHERE peer = $peer ORDER BY seq";
+            // Rows a send-only channel keeps after writing them wait for a resend request, not in the window.
+            command.CommandText = "SELECT seq, flags, lamport, data, spool, spool_offset, length FROM outbound WHERE peer = $peer AND sent_at IS NULL ORDER BY seq";
             command.Parameters.AddWithValue("$peer", peer);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -128,7 +131,19 @@ internal sealed class StateStore : IAsyncDisposable
             }
         }
 
-        spool.DeleteAllExcept(outbound.Where(f => f.SpoolFirstSequence.HasValue).Select(f => f.SpoolFirstSequence!.Value).ToHashSet());
+        var referenced = outbound.Where(f => f.SpoolFirstSequence.HasValue).Select(f => f.SpoolFirstSequence!.Value).ToHashSet();
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT DISTINCT spool FROM outbound WHERE peer = $peer AND sent_at IS NOT NULL AND spool IS NOT NULL";
+            command.Parameters.AddWithValue("$peer", peer);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                referenced.Add(reader.GetInt64(0));
+            }
+        }
+
+        spool.DeleteAllExcept(referenced);
 
         if (outbound.Count > 0)
         {
@@ -170,6 +185,161 @@ internal sealed class StateStore : IAsyncDisposable
             store._deleteOutbound.Parameters[1].Value = upToSequence;
             store._deleteOutbound.ExecuteNonQuery();
         });
+
+    /// <summary>
+    /// Marks fragments of a send-only channel as written (every copy, and their group's parity): they
+    /// stay for resend requests until <see cref="PurgeSentAsync"/> forgets them, and a restart does not write them again.
+    /// </summary>
+    public Task MarkSentAsync(string peer, IReadOnlyList<long> sequences, DateTimeOffset at) =>
+        Enqueue(store =>
+        {
+            using var command = store.CreateTransactedCommand();
+            command.CommandText = "UPDATE outbound SET sent_at = $at WHERE peer = $peer AND seq = $seq";
+            var atParameter = command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$peer", peer);
+            var sequence = command.Parameters.Add("$seq", SqliteType.Integer);
+            foreach (var value in sequences)
+            {
+                sequence.Value = value;
+                command.ExecuteNonQuery();
+            }
+        });
+
+    /// <summary>
+    /// Forgets fragments of a send-only channel written before <paramref name="before"/>; completes
+    /// with how many rows went and the spool files no remaining row refers to (the caller deletes them).
+    /// </summary>
+    public Task<(int Forgotten, IReadOnlyList<long> UnreferencedSpools)> PurgeSentAsync(string peer, DateTimeOffset before)
+    {
+        var result = new TaskCompletionSource<(int, IReadOnlyList<long>)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var write = Enqueue(store =>
+        {
+            var spools = new HashSet<long>();
+            int forgotten;
+            using (var command = store.CreateTransactedCommand())
+            {
+                command.CommandText = "DELETE FROM outbound WHERE peer = $peer AND sent_at IS NOT NULL AND sent_at < $before RETURNING spool";
+                command.Parameters.AddWithValue("$peer", peer);
+                command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+                using var reader = command.ExecuteReader();
+                forgotten = 0;
+                while (reader.Read())
+                {
+                    forgotten++;
+                    if (!reader.IsDBNull(0))
+                    {
+                        spools.Add(reader.GetInt64(0));
+                    }
+                }
+            }
+
+            using (var command = store.CreateTransactedCommand())
+            {
+                // A message whose later fragments were written later keeps its spool file until they go too.
+                command.CommandText = "SELECT 1 FROM outbound WHERE peer = $peer AND spool = $spool LIMIT 1";
+                command.Parameters.AddWithValue("$peer", peer);
+                var spool = command.Parameters.Add("$spool", SqliteType.Integer);
+                spools.RemoveWhere(first =>
+                {
+                    spool.Value = first;
+                    return command.ExecuteScalar() is not null;
+                });
+            }
+
+            result.TrySetResult((forgotten, spools.Order().ToList()));
+        });
+        write.ContinueWith(t => result.TrySetException(t.Exception!.InnerExceptions), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return result.Task;
+    }
+
+    /// <summary>Reads the kept fragments of a send-only channel within <paramref name="range"/>, data included, in sequence order.</summary>
+    /// <exception cref="IOException">A spool file could not be read.</exception>
+    public async Task<IReadOnlyList<StoredFragment>> ReadSentAsync(string peer, SequenceRange range, MessageSpool spool)
+    {
+        var rows = new List<StoredFragment>();
+        await Enqueue(store =>
+        {
+            using var command = store.CreateTransactedCommand();
+            command.CommandText = "SELECT seq, flags, lamport, data, spool, spool_offset, length FROM outbound WHERE peer = $peer AND sent_at IS NOT NULL AND seq BETWEEN $from AND $to ORDER BY seq";
+            command.Parameters.AddWithValue("$peer", peer);
+            command.Parameters.AddWithValue("$from", range.From);
+            command.Parameters.AddWithValue("$to", range.To);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                long? spooled = reader.IsDBNull(4) ? null : reader.GetInt64(4);
+                var data = spooled.HasValue ? [] : (byte[])reader.GetValue(3);
+                rows.Add(new StoredFragment(reader.GetInt64(0), (byte)reader.GetInt64(1), reader.GetInt64(2), data, spooled, reader.GetInt64(5), reader.GetInt32(6)));
+            }
+        }).ConfigureAwait(false);
+
+        // Spool files are read here, not on the writer's thread: a failing read must not fail other writes.
+        return rows.Select(row => row.SpoolFirstSequence is { } first
+            ? row with { Data = spool.Read(first, row.SpoolOffset, row.DataLength), Length = -1 }
+            : row).ToList();
+    }
+
+    /// <summary>
+    /// Which sequence numbers the store holds for <paramref name="peer"/> (kept after sending, or not
+    /// yet sent), read without taking the node's lock, so it works while the node runs: SQLite in WAL
+    /// mode lets a reader in beside the writer. Empty when there is no store yet.
+    /// </summary>
+    public static IReadOnlyList<SequenceRange> ReadStoredRanges(string directory, string peer)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        using var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM outbound WHERE peer = $peer ORDER BY seq";
+        command.Parameters.AddWithValue("$peer", peer);
+        using var reader = command.ExecuteReader();
+        var ranges = new List<SequenceRange>();
+        while (reader.Read())
+        {
+            var sequence = reader.GetInt64(0);
+            if (ranges.Count > 0 && ranges[^1].To == sequence - 1)
+            {
+                ranges[^1] = new SequenceRange(ranges[^1].From, sequence);
+            }
+            else
+            {
+                ranges.Add(new SequenceRange(sequence, sequence));
+            }
+        }
+
+        return ranges;
+    }
+
+    /// <summary>What of the peer's channel is handled, and the channel's next sequence number, read without taking the node's lock.</summary>
+    public static (SequenceRangeSet Handled, long NextSequence) ReadChannelReadOnly(string directory, string peer)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return (new SequenceRangeSet(), 1);
+        }
+
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+        using var connection = new SqliteConnection(builder.ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT next_seq, handled FROM channel WHERE peer = $peer";
+        command.Parameters.AddWithValue("$peer", peer);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return (new SequenceRangeSet(), 1);
+        }
+
+        var blob = (byte[])reader.GetValue(1);
+        return (blob.Length > 0 ? SequenceRangeSet.Deserialize(blob) : new SequenceRangeSet(), reader.GetInt64(0));
+    }
 
     /// <summary>Records what of the peer's channel has been handled; acks may say so only after this commits.</summary>
     public Task SaveHandledAsync(string peer, byte[] handled, long lamportTime) =>
@@ -240,6 +410,7 @@ internal sealed class StateStore : IAsyncDisposable
             try
             {
                 using var transaction = _connection.BeginTransaction();
+                _transaction = transaction;
                 foreach (var command in _commands)
                 {
                     command.Transaction = transaction;
@@ -264,6 +435,25 @@ internal sealed class StateStore : IAsyncDisposable
                 }
             }
         }
+    }
+
+    // Stores made before send-only channels existed lack the column; every row in them is unsent.
+    private static void AddSentColumn(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM pragma_table_info('outbound') WHERE name = 'sent_at'";
+        if (command.ExecuteScalar() is null)
+        {
+            Execute(connection, "ALTER TABLE outbound ADD COLUMN sent_at INTEGER");
+        }
+    }
+
+    // For writes that run once in a while: inside the writer loop's current transaction.
+    private SqliteCommand CreateTransactedCommand()
+    {
+        var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        return command;
     }
 
     private SqliteCommand Prepare(string sql, params string[] parameterNames)

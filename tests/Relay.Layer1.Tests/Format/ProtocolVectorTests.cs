@@ -24,7 +24,7 @@ public sealed class ProtocolVectorTests
     public void VectorSet_HasEveryDocumentedCase()
     {
         Assert.Equal(
-            ["ack-only", "one-message", "signed-only", "split-across-files-1", "split-across-files-2", "split-in-one-file", "three-frames"],
+            ["ack-only", "one-message", "parity", "signed-only", "split-across-files-1", "split-across-files-2", "split-in-one-file", "three-frames"],
             VectorNames());
     }
 
@@ -100,6 +100,27 @@ public sealed class ProtocolVectorTests
     }
 
     [Fact]
+    public void ParityVector_ListsTwoBodies_AndRebuildsEitherFromTheOther()
+    {
+        using var expected = Expected("parity");
+        var (receipt, _) = Receive(expected.RootElement, []);
+        Assert.True(receipt.IsAccepted, receipt.Detail);
+        var parity = receipt.Parity!;
+        var documented = expected.RootElement.GetProperty("parity");
+        var oneMessage = File.ReadAllBytes(Path.Combine(Directory, "one-message.body.bin"));
+        var threeFrames = File.ReadAllBytes(Path.Combine(Directory, "three-frames.body.bin"));
+
+        Assert.Equal(documented.GetProperty("group").GetInt64(), parity.GroupId);
+        Assert.Equal(
+            documented.GetProperty("members").EnumerateArray().Select(m => (m.GetProperty("length").GetInt32(), m.GetProperty("sha256").GetString())),
+            parity.Members.Select(m => (m.Length, (string?)Convert.ToHexStringLower(m.Hash))));
+        Assert.Equal(documented.GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(parity.Xor.Span)));
+        Assert.Equal(oneMessage, Rebuild(parity, threeFrames, parity.Members[0].Length));
+        Assert.Equal(threeFrames, Rebuild(parity, oneMessage, parity.Members[1].Length));
+        Assert.Equal(SHA256.HashData(oneMessage), parity.Members[0].Hash);
+    }
+
+    [Fact]
     public void Vector_IsRejectedByANodeWithoutTheRecipientKey()
     {
         var fileSystem = new FileSystem();
@@ -127,6 +148,13 @@ public sealed class ProtocolVectorTests
         var late = new Layer1Options().MaxFileAge + TimeSpan.FromMilliseconds(1);
         var (receipt, _) = Receive(expected.RootElement, [], clockOffset: late);
         Assert.Equal(FileRejectReason.Expired, receipt.Reason);
+    }
+
+    private static byte[] Rebuild(ParityRecord parity, byte[] other, int length)
+    {
+        var work = parity.Xor.ToArray();
+        ParityXor.Into(work, other);
+        return work[..length];
     }
 
     private static IEnumerable<string> VectorNames() =>
