@@ -48,6 +48,14 @@ internal sealed class MessageSpool
         }
     }
 
+    /// <summary>Reads part of a message's bytes into an array of their own.</summary>
+    public byte[] Read(long firstSequence, long offset, int length)
+    {
+        var data = new byte[length];
+        Read(firstSequence, offset, data);
+        return data;
+    }
+
     /// <summary>Reads part of a message's bytes into <paramref name="destination"/>, which it fills.</summary>
     public void Read(long firstSequence, long offset, Span<byte> destination)
     {
