@@ -248,6 +248,12 @@ public sealed class Layer1Node : IAsyncDisposable
         DeleteLeftoverOwnFiles();
         foreach (var channels in _peers.Values)
         {
+            // Nothing at all is written to a peer this node only receives from, not even acks.
+            if (Direction(channels.Outbound.Peer) == PeerDirection.ReceiveOnly)
+            {
+                continue;
+            }
+
             // A fresh ack tells each peer at once what survived the restart: anything it believed held
             // in this node's memory before is gone and must come again.
             channels.Outbound.RequestAck();

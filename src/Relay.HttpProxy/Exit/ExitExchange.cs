@@ -19,7 +19,9 @@ internal sealed class ExitExchange : IDisposable
         _link = link;
         Head = head;
         DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes);
-        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)));
+        RequestBody = link.CanSend
+            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)))
+            : InboundBody.OneWay();
     }
 
     public Guid StreamId { get; }

@@ -103,11 +103,15 @@ internal sealed class ExchangeStore : IAsyncDisposable
             return command.ExecuteNonQuery() == 1;
         });
 
-    /// <summary>Records the outcome. Without a caller key the row goes; with one it stays, with the response and the request body's hash, for repeats.</summary>
-    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? head, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null) =>
+    /// <summary>
+    /// Records the outcome. Without a caller key the row goes, unless <paramref name="remember"/> keeps it
+    /// (a one-way request: a copy arriving again must find it done); with a key it stays, with the
+    /// response and the request body's hash, for repeats.
+    /// </summary>
+    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? head, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null, bool remember = false) =>
         _database.RunAsync(database =>
         {
-            using var command = callerKey is null
+            using var command = callerKey is null && !remember
                 ? database.Command("DELETE FROM exchange WHERE peer = $peer AND id = $id", ("$peer", peer), ("$id", streamId.ToByteArray()))
                 : database.Command(
                     """
@@ -177,13 +181,22 @@ internal sealed class ExchangeStore : IAsyncDisposable
             return unfinished;
         });
 
-    /// <summary>Forgets kept responses completed before <paramref name="before"/>; returns their body files.</summary>
-    public Task<List<string>> PurgeAsync(DateTimeOffset before) =>
+    /// <summary>
+    /// Forgets kept responses completed before <paramref name="before"/>, and one-way requests (remembered
+    /// without a caller key) completed before <paramref name="oneWayBefore"/>; returns their body files.
+    /// </summary>
+    public Task<List<string>> PurgeAsync(DateTimeOffset before, DateTimeOffset? oneWayBefore = null) =>
         _database.RunAsync(database =>
         {
             var files = new List<string>();
-            var cutoff = before.ToUnixTimeMilliseconds();
-            using (var select = database.Command("SELECT peer, id FROM exchange WHERE state = $state AND completed < $before", ("$state", Completed), ("$before", cutoff)))
+            const string Expired = "state = $state AND ((caller_key IS NOT NULL AND completed < $before) OR (caller_key IS NULL AND completed < $oneWayBefore))";
+            (string, object?)[] parameters =
+            [
+                ("$state", Completed),
+                ("$before", before.ToUnixTimeMilliseconds()),
+                ("$oneWayBefore", (oneWayBefore ?? before).ToUnixTimeMilliseconds()),
+            ];
+            using (var select = database.Command("SELECT peer, id FROM exchange WHERE " + Expired, parameters))
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
@@ -192,7 +205,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 }
             }
 
-            using var delete = database.Command("DELETE FROM exchange WHERE state = $state AND completed < $before", ("$state", Completed), ("$before", cutoff));
+            using var delete = database.Command("DELETE FROM exchange WHERE " + Expired, parameters);
             delete.ExecuteNonQuery();
             return files;
         });

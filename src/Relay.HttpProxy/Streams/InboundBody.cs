@@ -10,13 +10,15 @@ namespace Relay.HttpProxy.Streams;
 /// the queue is bounded by the credit this side grants, which it grants back as the reader consumes.
 /// The body is complete only when the end frame has come and the decoded length matches it: anything
 /// else makes the reader fail, so a truncated body can never pass as a whole one.
+/// A body from a peer that cannot be answered (<see cref="OneWay"/>) has no window: no credit can
+/// reach its sender, which is held back by its own channel instead.
 /// </summary>
 internal sealed class InboundBody : ReadOnlyBodyStream
 {
     private readonly Channel<Piece> _pieces = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly long _window;
     private readonly int _creditBatch;
-    private readonly Action<int> _grantCredit;
+    private readonly Action<int>? _grantCredit;
     private readonly object _gate = new();
     private long _queuedBytes;
     private int _ungranted;
@@ -31,10 +33,20 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     /// <param name="grantCredit">Sends the sender a credit frame for this many bytes.</param>
     public InboundBody(long window, Action<int> grantCredit)
     {
+        ArgumentNullException.ThrowIfNull(grantCredit);
         _window = window;
         _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
         _grantCredit = grantCredit;
     }
+
+    private InboundBody()
+    {
+        _window = long.MaxValue;
+        _creditBatch = int.MaxValue;
+    }
+
+    /// <summary>A body whose sender gets no credit: nothing is ever granted back, and no window can be overrun.</summary>
+    public static InboundBody OneWay() => new();
 
     /// <summary>Completes when the reader has read the whole body.</summary>
     public Task Completion => _completion.Task;
@@ -44,7 +56,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     {
         lock (_gate)
         {
-            if (_ended || _queuedBytes + _ungranted + chunk.Credit > _window)
+            if (_ended || (_grantCredit is not null && _queuedBytes + _ungranted + chunk.Credit > _window))
             {
                 return false;
             }
@@ -197,6 +209,11 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         lock (_gate)
         {
             _queuedBytes -= piece.Credit;
+            if (_grantCredit is null)
+            {
+                return;
+            }
+
             _ungranted += piece.Credit;
             if (_ungranted < _creditBatch || _ended)
             {
@@ -207,7 +224,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
             _ungranted = 0;
         }
 
-        _grantCredit(grant);
+        _grantCredit!(grant);
     }
 
     /// <param name="Data">Pooled bytes; <paramref name="Length"/> of them are the piece.</param>

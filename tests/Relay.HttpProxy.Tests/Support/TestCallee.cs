@@ -30,6 +30,9 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Uploads to <c>/upload</c> whose body arrived whole.</summary>
     public int UploadsCompleted => Volatile.Read(ref _uploadsCompleted);
 
+    /// <summary>What each whole upload to <c>/upload</c> was, as <c>length:SHA-256</c>, in order.</summary>
+    public ConcurrentQueue<string> Uploads { get; } = new();
+
     /// <summary>Requests that reached <c>/echo</c> per <c>X-Tag</c>, repeats included.</summary>
     public ConcurrentDictionary<string, int> Arrivals { get; } = new();
 
@@ -156,8 +159,10 @@ internal sealed class TestCallee : IAsyncDisposable
                 total += read;
             }
 
+            var received = $"{total}:{Convert.ToHexString(hash.GetHashAndReset())}";
+            Uploads.Enqueue(received);
             Interlocked.Increment(ref _uploadsCompleted);
-            await context.Response.WriteAsync($"{total}:{Convert.ToHexString(hash.GetHashAndReset())}", context.RequestAborted);
+            await context.Response.WriteAsync(received, context.RequestAborted);
         });
 
         // Download: n pattern bytes; ?chunked=1 streams without Content-Length, ?breakAt=k drops the connection after k bytes.
