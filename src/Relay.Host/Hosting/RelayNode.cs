@@ -150,6 +150,15 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 LastRejectDetails = peer.LastRejects.ToDictionary(r => r.Key.ToString(), r => r.Value.Detail),
                 SilentWhileWaitedOnSeconds = silentFor?.TotalSeconds,
                 FileWritesFailed = peer.FileWritesFailed,
+                OneWay = streams is null || streams.Direction == PeerDirection.Both ? null : new OneWayStatusDocument(
+                    streams.Direction.ToString(),
+                    streams.OneWaySent,
+                    streams.OneWaySentBytes,
+                    streams.OneWayRefused,
+                    streams.OneWayCalleeStatuses.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value),
+                    streams.OneWayFailed,
+                    streams.OneWayLate,
+                    streams.OneWayDuplicates),
             };
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));

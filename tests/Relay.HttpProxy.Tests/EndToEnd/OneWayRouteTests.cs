@@ -81,6 +81,10 @@ public sealed class OneWayRouteTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, _callee.ExecutionsOf("created"));
         Assert.Equal(1, _callee.ExecutionsOf("refused"));
         Assert.Equal(PeerDirection.ReceiveOnly, ExitStatus().Direction);
+        var shown = _relay.NodeB.GetStatus().Peers.Single(p => p.Peer == "site-a").OneWay!;
+        Assert.Equal("ReceiveOnly", shown.Direction);
+        Assert.Equal(new Dictionary<string, long> { ["201"] = 1, ["503"] = 1 }, shown.CalleeStatuses);
+        Assert.Equal(2, _relay.NodeA.GetStatus().Peers.Single(p => p.Peer == "site-b").OneWay!.Sent);
         AssertNothingWrittenForSiteA();
     }
 
