@@ -93,7 +93,7 @@ public sealed class HttpRelay : IAsyncDisposable
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });
-            exit = new ExitDispatcher(egress, store, invoker, time, logger, metrics);
+            exit = new ExitDispatcher(egress, store, invoker, time, logger, metrics, [.. links.Values.Where(link => !link.CanSend).Select(link => link.Peer)]);
             foreach (var link in links.Values)
             {
                 link.Exit = exit;

@@ -217,7 +217,8 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
     // Silence matters only while somebody waits: callers' streams open, or messages not yet acknowledged.
     private TimeSpan? SilentWhileWaitedOn(PeerStatus peer, HttpPeerStatus? streams, DateTimeOffset now)
     {
-        if ((streams?.CallerStreams ?? 0) == 0 && peer.InFlight == 0)
+        // A peer this node only sends to never writes a file back: its silence says nothing.
+        if (streams?.Direction == PeerDirection.SendOnly || ((streams?.CallerStreams ?? 0) == 0 && peer.InFlight == 0))
         {
             return null;
         }

@@ -54,6 +54,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _purgeTimer;
+    private readonly IReadOnlyCollection<string> _oneWayPeers;
 
     /// <param name="options">The egress options.</param>
     /// <param name="store">The durable record of requests; kept response bodies are on its file system.</param>
@@ -61,8 +62,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     /// <param name="time">The clock for deadlines and purging.</param>
     /// <param name="logger">The log.</param>
     /// <param name="metrics">The layer's metrics.</param>
-    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
+    /// <param name="oneWayPeers">The peers this node only receives from: their records are kept for <see cref="EgressOptions.OneWayRequestLifetime"/>.</param>
+    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, IReadOnlyCollection<string> oneWayPeers)
     {
+        _oneWayPeers = oneWayPeers;
         _options = options;
         _store = store;
         _invoker = invoker;
@@ -466,7 +469,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         try
         {
             var now = _time.GetUtcNow();
-            files = await _store.PurgeAsync(now - _options.IdempotencyKeyLifetime, now - _options.OneWayRequestLifetime).ConfigureAwait(false);
+            files = await _store.PurgeAsync(now - _options.IdempotencyKeyLifetime, now - _options.OneWayRequestLifetime, _oneWayPeers).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
         {

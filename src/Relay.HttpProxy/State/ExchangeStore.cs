@@ -182,21 +182,26 @@ internal sealed class ExchangeStore : IAsyncDisposable
         });
 
     /// <summary>
-    /// Forgets kept responses completed before <paramref name="before"/>, and one-way requests (remembered
-    /// without a caller key) completed before <paramref name="oneWayBefore"/>; returns their body files.
+    /// Forgets exchanges completed before <paramref name="before"/> (kept responses), and those of
+    /// <paramref name="oneWayPeers"/> (one-way requests, remembered against copies, with a caller key or
+    /// without) completed before <paramref name="oneWayBefore"/>; returns their body files.
     /// </summary>
-    public Task<List<string>> PurgeAsync(DateTimeOffset before, DateTimeOffset? oneWayBefore = null) =>
+    public Task<List<string>> PurgeAsync(DateTimeOffset before, DateTimeOffset oneWayBefore, IReadOnlyCollection<string> oneWayPeers) =>
         _database.RunAsync(database =>
         {
             var files = new List<string>();
-            const string Expired = "state = $state AND ((caller_key IS NOT NULL AND completed < $before) OR (caller_key IS NULL AND completed < $oneWayBefore))";
-            (string, object?)[] parameters =
-            [
+            var parameters = new List<(string, object?)>
+            {
                 ("$state", Completed),
                 ("$before", before.ToUnixTimeMilliseconds()),
-                ("$oneWayBefore", (oneWayBefore ?? before).ToUnixTimeMilliseconds()),
-            ];
-            using (var select = database.Command("SELECT peer, id FROM exchange WHERE " + Expired, parameters))
+                ("$oneWayBefore", oneWayBefore.ToUnixTimeMilliseconds()),
+            };
+            var peers = oneWayPeers.Select((peer, i) => (Name: "$peer" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), Peer: peer)).ToList();
+            parameters.AddRange(peers.Select(p => (p.Name, (object?)p.Peer)));
+            var expired = peers.Count == 0
+                ? "state = $state AND completed < $before"
+                : $"state = $state AND completed < CASE WHEN peer IN ({string.Join(", ", peers.Select(p => p.Name))}) THEN $oneWayBefore ELSE $before END";
+            using (var select = database.Command("SELECT peer, id FROM exchange WHERE " + expired, [.. parameters]))
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
@@ -205,7 +210,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 }
             }
 
-            using var delete = database.Command("DELETE FROM exchange WHERE " + Expired, parameters);
+            using var delete = database.Command("DELETE FROM exchange WHERE " + expired, [.. parameters]);
             delete.ExecuteNonQuery();
             return files;
         });
