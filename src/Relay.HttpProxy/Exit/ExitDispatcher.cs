@@ -4,6 +4,7 @@ using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
+using Relay.HttpProxy.Streams;
 using Relay.Layer1;
 
 namespace Relay.HttpProxy.Exit;
@@ -29,8 +30,9 @@ namespace Relay.HttpProxy.Exit;
 /// From a peer this node writes nothing to (<see cref="Relay.Layer1.PeerDirection.ReceiveOnly"/>) the steps are
 /// the same, but nothing is answered: a request is replayed once (its record stays, completed, for
 /// <see cref="EgressOptions.OneWayRequestLifetime"/>, so a copy arriving again is not replayed again),
-/// the callee's response is read (a bounded amount) and dropped, and every outcome is logged and
-/// counted on the link (<see cref="OneWayCounters"/>).
+/// its body waits on disk for a slow callee beyond its window (<see cref="BodySpill"/>), the callee's
+/// response is read (a bounded amount) and dropped, and every outcome is logged and counted on the
+/// link (<see cref="OneWayCounters"/>).
 /// </remarks>
 internal sealed class ExitDispatcher : IAsyncDisposable
 {
@@ -76,6 +78,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         _gate = new IdempotencyGate(store, logger, metrics);
         _recovery = new ExchangeRecovery(store, time, logger, metrics);
         _purgeTimer = time.CreateTimer(_ => Track(PurgeAsync()), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        ClearSpills();
     }
 
     /// <summary>Answers a request head on a node that has no egress, so its caller is not left waiting.</summary>
@@ -89,7 +92,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     public void Accept(PeerLink link, Frame frame, ReceivedMessage message)
     {
         var head = frame.RequestHead!;
-        var exchange = new ExitExchange(frame.StreamId, link, head);
+        var exchange = new ExitExchange(frame.StreamId, link, head, link.CanSend ? null : new BodySpill(_store.FileSystem, _store.SpillPath(link.Peer, frame.StreamId)));
         if (!link.TryRegister(exchange))
         {
             if (!link.CanSend)
@@ -462,6 +465,22 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null, bool remember = false) =>
         _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, head, kept, _time.GetUtcNow(), bodyHash, remember);
+
+    // Bodies that waited for a callee when the node stopped: their messages were handled, so they never come again.
+    private void ClearSpills()
+    {
+        foreach (var path in _store.FileSystem.Directory.EnumerateFiles(_store.SpillDirectory))
+        {
+            try
+            {
+                _store.FileSystem.File.Delete(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                HttpProxyLog.PurgeFailed(_logger, exception);
+            }
+        }
+    }
 
     private async Task PurgeAsync()
     {

@@ -147,8 +147,15 @@ internal sealed class TestCallee : IAsyncDisposable
         });
 
         // Upload: the length and SHA-256 of what arrived.
+        // ?gate=1 holds the upload, unread, like /gate/{tag}.
         app.MapMethods("/upload", ["POST", "PUT"], async (HttpContext context) =>
         {
+            if (context.Request.Query.ContainsKey("gate"))
+            {
+                GateArrived.Release();
+                await GateOpen.Task.WaitAsync(context.RequestAborted);
+            }
+
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[256 * 1024];
             long total = 0;
