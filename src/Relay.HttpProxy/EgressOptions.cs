@@ -12,6 +12,13 @@ public sealed class EgressOptions
     /// <summary>How long a response to a request carrying the caller's <c>Idempotency-Key</c> is kept for repeats.</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a request from a peer this node cannot answer (<c>ReceiveOnly</c>) is remembered once
+    /// replayed, so that a copy of it arriving again (its sender resent it) is not replayed a second
+    /// time. Keep it at least as long as the sender keeps what it sent.
+    /// </summary>
+    public TimeSpan OneWayRequestLifetime { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>The largest response body kept for repeats of an <c>Idempotency-Key</c>; a repeat of a larger one gets 409.</summary>
     public long MaxStoredResponseBytes { get; set; } = 16L * 1024 * 1024;
 

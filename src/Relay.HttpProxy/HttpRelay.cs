@@ -93,7 +93,7 @@ public sealed class HttpRelay : IAsyncDisposable
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });
-            exit = new ExitDispatcher(egress, store, invoker, time, logger, metrics);
+            exit = new ExitDispatcher(egress, store, invoker, time, logger, metrics, [.. links.Values.Where(link => !link.CanSend).Select(link => link.Peer)]);
             foreach (var link in links.Values)
             {
                 link.Exit = exit;
@@ -184,7 +184,18 @@ public sealed class HttpRelay : IAsyncDisposable
 
     /// <summary>Streams in progress and malformed frames, per peer.</summary>
     public IReadOnlyList<HttpPeerStatus> GetStatus() =>
-        [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions))];
+        [.. _links.Values.Select(link => new HttpPeerStatus(link.Peer, link.ActiveEntryStreams, link.ActiveExitStreams, link.MalformedFrames, link.UnsupportedVersionFrames, link.PeerSupportedVersions)
+        {
+            Direction = link.Direction,
+            OneWaySent = link.OneWay.Sent,
+            OneWaySentBytes = link.OneWay.SentBytes,
+            OneWayRefused = link.OneWay.Refused,
+            OneWayCalleeStatuses = link.OneWay.CalleeStatuses,
+            OneWayFailed = link.OneWay.Failed,
+            OneWayLate = link.OneWay.Late,
+            OneWayDuplicates = link.OneWay.Duplicates,
+            FramesWithheld = link.FramesWithheld,
+        })];
 
     /// <summary>The relay's loops (one reading each peer's frames); one not running is down until its restart.</summary>
     public IReadOnlyList<LoopState> GetLoops() => _supervisor.Snapshot();

@@ -28,6 +28,7 @@ internal sealed class PeerLink
     private long _malformedFrames;
     private long _unsupportedVersionFrames;
     private int _listedStreams;
+    private long _framesWithheld;
 
     public PeerLink(string peer, Layer1Node node, HttpChannelOptions options, ILogger logger)
     {
@@ -36,6 +37,7 @@ internal sealed class PeerLink
         Options = options;
         _logger = logger;
         BodyBudget = new CreditWindow(options.PeerBodyBudgetBytes);
+        Direction = node.Direction(peer);
     }
 
     /// <summary>
@@ -48,6 +50,21 @@ internal sealed class PeerLink
     public string Peer { get; }
 
     public HttpChannelOptions Options { get; }
+
+    /// <summary>Which way the channel to the peer carries files.</summary>
+    public PeerDirection Direction { get; }
+
+    /// <summary>False when nothing may be written to the peer (<see cref="PeerDirection.ReceiveOnly"/>): its requests are replayed and nothing is answered.</summary>
+    public bool CanSend => Direction != PeerDirection.ReceiveOnly;
+
+    /// <summary>False when nothing comes back from the peer (<see cref="PeerDirection.SendOnly"/>): no response, credit or acknowledgement.</summary>
+    public bool CanReceive => Direction != PeerDirection.SendOnly;
+
+    /// <summary>Counters of one-way requests on this link, either side.</summary>
+    public OneWayCounters OneWay { get; } = new();
+
+    /// <summary>Frames this node would have sent the peer but did not, because nothing may be written to it, since start.</summary>
+    public long FramesWithheld => Interlocked.Read(ref _framesWithheld);
 
     /// <summary>Body bytes all streams to this peer may still put into layer 1 before acks make room.</summary>
     public CreditWindow BodyBudget { get; }
@@ -100,17 +117,30 @@ internal sealed class PeerLink
     public int[]? PeerSupportedVersions { get; private set; }
 
     public Task<SentMessage> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        _node.SendAsync(Peer, frame, cancellationToken);
+        CanSend ? _node.SendAsync(Peer, frame, cancellationToken) : throw CannotSend();
 
     /// <summary>Queues a frame in order; the returned task completes once it is durable.</summary>
     public ValueTask<Task<SentMessage>> QueueAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
-        _node.QueueAsync(Peer, frame, cancellationToken);
+        CanSend ? _node.QueueAsync(Peer, frame, cancellationToken) : throw CannotSend();
 
-    /// <summary>Sends a small control frame without waiting; a failure is logged.</summary>
+    private InvalidOperationException CannotSend() =>
+        new($"Peer '{Peer}' is {PeerDirection.ReceiveOnly}: this node writes nothing to it.");
+
+    /// <summary>Sends a small control frame without waiting; a failure is logged. On a link that cannot send, nothing is written.</summary>
     public void Post(byte[] frame)
     {
+        if (!CanSend)
+        {
+            // Credit, resets and problems have nowhere to go: a peer that only sends reads nothing from this node.
+            Withhold();
+            return;
+        }
+
         _ = PostAsync(frame);
     }
+
+    /// <summary>Counts a frame not sent because nothing may be written to the peer.</summary>
+    public void Withhold() => Interlocked.Increment(ref _framesWithheld);
 
     public void Register(EntryExchange exchange) => _entries[exchange.StreamId] = exchange;
 
@@ -124,8 +154,18 @@ internal sealed class PeerLink
     /// Tells the peer which streams this node's callers hold open, when there are any, and once
     /// more after the last has ended (and once at start), so the peer can end what is gone.
     /// </summary>
+    /// <remarks>
+    /// Only on a link that runs both ways. A peer this node only sends to ends nothing on a list (its
+    /// one-way replays wait on nobody), so the list would only cost the link; a peer this node only
+    /// receives from cannot be sent one.
+    /// </remarks>
     public void SendHeartbeat(bool force = false)
     {
+        if (Direction != PeerDirection.Both)
+        {
+            return;
+        }
+
         var open = _entries.Keys.ToList();
         var wasListing = Interlocked.Exchange(ref _listedStreams, open.Count > 0 ? 1 : 0) == 1;
         if (open.Count == 0 && !wasListing && !force)
@@ -191,7 +231,13 @@ internal sealed class PeerLink
 
             if (frame.Type == FrameType.Heartbeat)
             {
-                EndStreamsNotListed(frame);
+                // From a peer this node cannot answer, every stream is a one-way replay that waits on nobody:
+                // neither a heartbeat nor its absence may end it.
+                if (CanSend)
+                {
+                    EndStreamsNotListed(frame);
+                }
+
                 MarkHandled(message);
                 continue;
             }

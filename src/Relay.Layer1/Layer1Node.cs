@@ -295,7 +295,8 @@ public sealed class Layer1Node : IAsyncDisposable
         DeleteLeftoverOwnFiles();
         foreach (var channels in _peers.Values)
         {
-            if (_peerKeys[channels.Outbound.Peer].Direction == PeerDirection.ReceiveOnly)
+            // Nothing at all is written to a peer this node only receives from, not even acks.
+            if (Direction(channels.Outbound.Peer) == PeerDirection.ReceiveOnly)
             {
                 continue;
             }

@@ -118,7 +118,14 @@ internal static class StatusCommand
             }
 
             output.WriteLine($"  streams: {peer.CallerStreams} from callers here, {peer.CalleeStreams} to callees here; malformed frames {peer.MalformedFrames}");
-            if (peer.PeerSupportedVersions is { } versions)
+            if (peer.OneWay is { } oneWay)
+            {
+                output.WriteLine(oneWay.Direction == nameof(Layer1.PeerDirection.SendOnly)
+                    ? $"  one-way (sends only): {oneWay.Sent} request(s) sent ({oneWay.SentBytes} body bytes), {oneWay.Refused} refused for needing a response"
+                    : $"  one-way (receives only): replayed {FormatStatuses(oneWay.CalleeStatuses)}; {oneWay.Failed} without a response, {oneWay.Late} late, {oneWay.Duplicates} duplicate(s) not replayed");
+            }
+
+                        if (peer.PeerSupportedVersions is { } versions)
             {
                 output.WriteLine($"  VERSION MISMATCH: {peer.Peer} speaks frame versions {string.Join(", ", versions)} only");
             }
@@ -177,6 +184,10 @@ internal static class StatusCommand
     }
 
     // Binary units, as disks and limits are usually given: 8 GiB reads better than 8589934592 bytes.
+    // "200 ×3, 503 ×1", or "nothing" before the first replay.
+    private static string FormatStatuses(IReadOnlyDictionary<string, long> statuses) =>
+        statuses.Count == 0 ? "nothing" : string.Join(", ", statuses.Select(s => $"{s.Key} ×{s.Value}"));
+
     private static string Size(long bytes)
     {
         string[] units = ["bytes", "KiB", "MiB", "GiB", "TiB"];

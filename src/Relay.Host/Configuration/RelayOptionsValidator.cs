@@ -55,7 +55,8 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         Require(options.Ingress is not null || options.Egress is not null, "Ingress", "or Relay:Egress must be configured (a node with neither has nothing to do)");
         if (options.Ingress is { } ingress)
         {
-            ValidateIngress(ingress, peerIds, Require);
+            var receiveOnly = options.Peers.Where(peer => peer.ParseDirection() == PeerDirection.ReceiveOnly).Select(peer => peer.Id).ToHashSet(StringComparer.Ordinal);
+            ValidateIngress(ingress, peerIds, receiveOnly, Require);
         }
 
         if (options.Egress is { } egress)
@@ -69,6 +70,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             Require(egress.MaxConnectionsPerTarget > 0, "Egress:MaxConnectionsPerTarget", "must be positive");
             Require(egress.ClockSkewAllowance >= TimeSpan.Zero, "Egress:ClockSkewAllowance", "must not be negative");
             Require(egress.IdempotencyKeyLifetime > TimeSpan.Zero, "Egress:IdempotencyKeyLifetime", "must be positive");
+            Require(egress.OneWayRequestLifetime > TimeSpan.Zero, "Egress:OneWayRequestLifetime", "must be positive");
             Require(egress.MaxStoredResponseBytes >= 0, "Egress:MaxStoredResponseBytes", "must not be negative");
         }
 
@@ -86,7 +88,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateIngress(HttpProxy.IngressOptions ingress, HashSet<string> peerIds, Action<bool, string, string> require)
+    private static void ValidateIngress(HttpProxy.IngressOptions ingress, HashSet<string> peerIds, HashSet<string> receiveOnly, Action<bool, string, string> require)
     {
         var urls = ingress.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         require(urls.Length > 0, "Ingress:Urls", "is required (for example http://127.0.0.1:8080)");
@@ -129,6 +131,7 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             require(prefixes.Add(route.PathPrefix.TrimEnd('/')), key + ":PathPrefix", $"'{route.PathPrefix}' is listed twice");
             require(!string.IsNullOrWhiteSpace(route.Peer), key + ":Peer", "is required (the id of the peer that replays the route's requests)");
             require(string.IsNullOrWhiteSpace(route.Peer) || peerIds.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is not one of Relay:Peers");
+            require(!receiveOnly.Contains(route.Peer), key + ":Peer", $"'{route.Peer}' is ReceiveOnly (Relay:Peers:N:Direction): this node sends it nothing, so it cannot carry a route's requests");
             require(!string.IsNullOrWhiteSpace(route.Target), key + ":Target", "is required (the base URL on the peer's side, for example http://127.0.0.1:9000/)");
             require(string.IsNullOrWhiteSpace(route.Target) || IsHttpUrl(route.Target), key + ":Target", $"'{route.Target}' is not an absolute http or https URL");
             require(route.Deadline is null || route.Deadline > TimeSpan.Zero, key + ":Deadline", "must be positive");

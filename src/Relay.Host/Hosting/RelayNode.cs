@@ -158,6 +158,15 @@ public sealed class RelayNode : IHostedService, IAsyncDisposable
                 HighestReceived = peer.HighestReceived,
                 MissingFragments = peer.MissingFragments,
                 Gaps = peer.Gaps.Select(gap => new GapDocument(gap.From, gap.To, gap.Since, (now - gap.Since).TotalSeconds)).ToList(),
+                OneWay = streams is null || streams.Direction == PeerDirection.Both ? null : new OneWayStatusDocument(
+                    streams.Direction.ToString(),
+                    streams.OneWaySent,
+                    streams.OneWaySentBytes,
+                    streams.OneWayRefused,
+                    streams.OneWayCalleeStatuses.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value),
+                    streams.OneWayFailed,
+                    streams.OneWayLate,
+                    streams.OneWayDuplicates),
             };
         }).ToList();
         warnings.AddRange(InboxWarnings(layer1));

@@ -57,4 +57,7 @@ public sealed record PeerStatusDocument(
 
     /// <summary>Seconds since the last file from this peer while callers wait on it; null when nothing waits or files keep coming.</summary>
     public double? SilentWhileWaitedOnSeconds { get; init; }
+
+    /// <summary>HTTP over the link when it runs one way only; null when it runs both ways.</summary>
+    public OneWayStatusDocument? OneWay { get; init; }
 }

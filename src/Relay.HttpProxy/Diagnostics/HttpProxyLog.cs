@@ -18,6 +18,12 @@ internal static partial class HttpProxyLog
     [LoggerMessage(2003, LogLevel.Warning, "Stream {StreamId:N}: response broke off ({Reason}); the caller's connection was aborted")]
     public static partial void ResponseAborted(ILogger logger, Guid streamId, ResetReason reason);
 
+    [LoggerMessage(2060, LogLevel.Information, "Refused {Method} {Target} on a one-way route to {Peer}: it asks for {Asked}")]
+    public static partial void OneWayRefused(ILogger logger, string method, LoggedUrl target, string peer, string asked);
+
+    [LoggerMessage(2061, LogLevel.Information, "Request {RequestId:N}: {Method} {Target} sent one-way to {Peer} ({Bytes} body bytes durable); answered 202")]
+    public static partial void OneWaySent(ILogger logger, Guid requestId, string method, LoggedUrl target, string peer, long bytes);
+
     [LoggerMessage(2013, LogLevel.Warning, "Request {RequestId:N}: its response is dropped: {Why}")]
     public static partial void AsyncResponseDropped(ILogger logger, Guid requestId, string why);
 
@@ -91,6 +97,18 @@ internal static partial class HttpProxyLog
     public static partial void ResponseNotKept(ILogger logger, Exception exception, Guid streamId, string key);
 
     // 2201 was a head that did not parse: heads are read with their frame now, so that is event 2200.
+    [LoggerMessage(2150, LogLevel.Information, "Stream {StreamId:N}: one-way {Method} {Target} from {Peer} answered {Status} by the callee; the response is dropped, nothing goes back")]
+    public static partial void OneWayReplayed(ILogger logger, Guid streamId, string method, LoggedUrl target, string peer, int status);
+
+    [LoggerMessage(2151, LogLevel.Warning, "Stream {StreamId:N}: one-way {Method} {Target} from {Peer} got no response from the callee ({Outcome}); it is not called again")]
+    public static partial void OneWayFailed(ILogger logger, Guid streamId, string method, LoggedUrl target, string peer, string outcome);
+
+    [LoggerMessage(2152, LogLevel.Warning, "Stream {StreamId:N}: one-way {Method} {Target} from {Peer} arrived after its deadline (by the sender's clock, {Late} late); not called")]
+    public static partial void OneWayLate(ILogger logger, Guid streamId, string method, LoggedUrl target, string peer, TimeSpan late);
+
+    [LoggerMessage(2153, LogLevel.Information, "Stream {StreamId:N}: one-way {Method} {Target} from {Peer} arrived again ({Why}); not replayed twice")]
+    public static partial void OneWayDuplicate(ILogger logger, Guid streamId, string method, LoggedUrl target, string peer, string why);
+
     [LoggerMessage(2200, LogLevel.Warning, "Message {Sequence} from {Peer} is not a valid frame ({Reject}); dropped")]
     public static partial void MalformedFrame(ILogger logger, string peer, long sequence, FrameReject reject);
 

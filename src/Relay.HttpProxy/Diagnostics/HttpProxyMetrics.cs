@@ -15,6 +15,7 @@ internal sealed class HttpProxyMetrics : IDisposable
     private readonly Counter<long> _served;
     private readonly Counter<long> _outcomeUnknown;
     private readonly Counter<long> _replayedFromStore;
+    private readonly Counter<long> _oneWay;
     private readonly bool _ownsMeter;
 
     public HttpProxyMetrics(IMeterFactory? meterFactory)
@@ -27,6 +28,8 @@ internal sealed class HttpProxyMetrics : IDisposable
         _served = _meter.CreateCounter<long>("relay.http.exit.requests", "{request}", "Requests the exit side answered, by peer and status");
         _outcomeUnknown = _meter.CreateCounter<long>("relay.http.exit.outcome_unknown", "{request}", "Requests left with an unknown outcome by a restart");
         _replayedFromStore = _meter.CreateCounter<long>("relay.http.exit.replayed", "{request}", "Repeats of an Idempotency-Key answered from the kept response");
+        _oneWay = _meter.CreateCounter<long>(
+            "relay.http.one_way", "{request}", "Requests on one-way links, by peer, side and result (entry: sent, refused; exit: replayed, failed, late, duplicate)");
     }
 
     public void Forwarded(string peer, int status, TimeSpan elapsed)
@@ -43,6 +46,12 @@ internal sealed class HttpProxyMetrics : IDisposable
     public void OutcomeUnknown(string peer) => _outcomeUnknown.Add(1, new KeyValuePair<string, object?>("peer", peer));
 
     public void ReplayedFromStore(string peer) => _replayedFromStore.Add(1, new KeyValuePair<string, object?>("peer", peer));
+
+    /// <param name="peer">The peer at the other end.</param>
+    /// <param name="side"><c>entry</c> or <c>exit</c>.</param>
+    /// <param name="result">How the request ended on this side.</param>
+    public void OneWay(string peer, string side, string result) =>
+        _oneWay.Add(1, new TagList { { "peer", peer }, { "side", side }, { "result", result } });
 
     public void Dispose()
     {

@@ -19,7 +19,7 @@ internal sealed class EntryExchange : IDisposable
     {
         StreamId = streamId;
         _link = link;
-        UploadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
+        UploadWindow = link.CanReceive ? new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true) : null;
         _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)), link.NewWindowTuner());
     }
 
@@ -30,8 +30,8 @@ internal sealed class EntryExchange : IDisposable
 
     public InboundBody ResponseBody => _responseBody;
 
-    /// <summary>Credit for the request body.</summary>
-    public CreditWindow UploadWindow { get; }
+    /// <summary>Credit for the request body; null on a link that carries nothing back, where no credit can come.</summary>
+    public CreditWindow? UploadWindow { get; }
 
     /// <summary>Set for a request answered 202: the response goes into the kept file instead of to a waiting caller.</summary>
     public Async.AsyncResponseSink? Sink { get; set; }
@@ -127,7 +127,7 @@ internal sealed class EntryExchange : IDisposable
         }
     }
 
-    public void OnCredit(int bytes) => UploadWindow.Release(bytes);
+    public void OnCredit(int bytes) => UploadWindow?.Release(bytes);
 
     public void OnReset(ResetReason reason) =>
         Fail(new StreamResetException(reason, $"The exit side reset the stream ({reason})."));
@@ -151,7 +151,7 @@ internal sealed class EntryExchange : IDisposable
 
         _response.TrySetException(failure);
         _responseBody.Fail(failure);
-        UploadWindow.Fail(failure);
+        UploadWindow?.Fail(failure);
     }
 
     public void Dispose() => _responseBody.Dispose();

@@ -31,6 +31,9 @@ namespace Relay.HttpProxy.Entry;
 ///    stream the response body to the caller.
 ///    A body that breaks off aborts the caller's connection: a short response never looks complete.
 /// 5. If the caller hangs up, tell the far side to stop.
+/// On a route whose peer sends nothing back (<see cref="PeerDirection.SendOnly"/>) a request that
+/// needs a response is refused with 501 before any of it is read (<see cref="OneWayPolicy"/>); any
+/// other is sent as above, without waiting for credit, and answered 202 once all of it is durable.
 /// </remarks>
 internal sealed class EntryForwarder
 {
@@ -90,6 +93,18 @@ internal sealed class EntryForwarder
             return;
         }
 
+        // Before anything is read or sent: nothing of a request refused here crosses the link.
+        var oneWay = !_links[route.Peer].CanReceive;
+        if (oneWay && OneWayPolicy.NeedsResponse(context) is { } asked)
+        {
+            HttpProxyLog.OneWayRefused(_logger, request.Method, target, route.Peer, asked);
+            _links[route.Peer].OneWay.CountRefused();
+            _metrics.OneWay(route.Peer, "entry", "refused");
+            context.Response.Headers[RelayProblem.OutcomeHeader] = "not-sent";
+            await RelayProblem.WriteAsync(context, RelayProblem.OneWayRoute(route.Peer, asked)).ConfigureAwait(false);
+            return;
+        }
+
         if (request.ContentLength > _options.MaxRequestBodyBytes)
         {
             await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
@@ -102,7 +117,8 @@ internal sealed class EntryForwarder
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        var (mode, callbackUrl) = AsyncRequests.ModeOf(request);
+        // A one-way request asks for no response mode (those were refused above) and has nothing to cache.
+        var (mode, callbackUrl) = oneWay ? (null, null) : AsyncRequests.ModeOf(request);
         if (mode == AsyncMode.Callback && !_async.IsCallbackAllowed(callbackUrl!))
         {
             await RelayProblem.WriteAsync(context, RelayProblem.CallbackNotAllowed(callbackUrl!)).ConfigureAwait(false);
@@ -119,7 +135,7 @@ internal sealed class EntryForwarder
             return;
         }
 
-        var use = mode is null ? CachePolicy.Of(request, route) : CacheRequestUse.None;
+        var use = mode is null && !oneWay ? CachePolicy.Of(request, route) : CacheRequestUse.None;
         var cacheTarget = route.PathPrefix + " " + target;
         CacheFill? fill = null;
         if (use == CacheRequestUse.Lookup)
@@ -228,6 +244,12 @@ internal sealed class EntryForwarder
     private async Task ForwardToPeerAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link, AsyncMode? mode, string? callbackUrl, CacheUse caching)
     {
         var request = context.Request;
+        if (!link.CanReceive)
+        {
+            await ForwardOneWayAsync(context, route, target, link).ConfigureAwait(false);
+            return;
+        }
+
         if (mode is { } answerLater)
         {
             await ForwardAndAnswerLaterAsync(context, route, target, link, answerLater, callbackUrl).ConfigureAwait(false);
@@ -340,6 +362,73 @@ internal sealed class EntryForwarder
         await _async.AnswerAcceptedAsync(context, id, mode).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A route whose peer sends nothing back: the request goes out as any other, but with no credit to
+    /// wait for and no expiry (nobody waits for its answer, so arriving late cannot make it pointless),
+    /// and the caller is answered 202 <c>Relay-Outcome: sent</c> once every message of it is durable.
+    /// </summary>
+    private async Task ForwardOneWayAsync(HttpContext context, IngressRouteOptions route, string target, PeerLink link)
+    {
+        var started = _time.GetTimestamp();
+        var id = Guid.CreateVersion7();
+        using var exchange = new EntryExchange(id, link);
+        try
+        {
+            var deadline = route.Deadline ?? _options.Deadline;
+            var accepted = await SendHeadAsync(context, route, target, exchange, link, deadline, [], context.RequestAborted, expires: false).ConfigureAwait(false);
+            if (accepted is null)
+            {
+                context.Abort();
+                return;
+            }
+
+            HttpProxyLog.RequestAccepted(_logger, id, context.Request.Method, target, route.Peer);
+            var bytes = accepted.Value.SentInline;
+            if (!accepted.Value.Complete)
+            {
+                var (outcome, total) = await SendBodyAsync(context, exchange, link, accepted.Value, context.RequestAborted).ConfigureAwait(false);
+                if (outcome != UploadOutcome.Complete)
+                {
+                    EndUpload(exchange, link, outcome);
+                    if (outcome == UploadOutcome.BodyTooLarge)
+                    {
+                        await RelayProblem.WriteAsync(context, RelayProblem.BodyTooLarge(_options.MaxRequestBodyBytes)).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // Broken off: no 202 for a request that did not go whole.
+                        context.Abort();
+                    }
+
+                    return;
+                }
+
+                bytes = total;
+            }
+
+            link.OneWay.CountSent(bytes);
+            _metrics.OneWay(route.Peer, "entry", "sent");
+            HttpProxyLog.OneWaySent(_logger, id, context.Request.Method, target, route.Peer, bytes);
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status202Accepted;
+            response.Headers[RelayProblem.OutcomeHeader] = "sent";
+            response.Headers[AsyncRequests.RequestIdHeader] = id.ToString("N");
+            try
+            {
+                await response.WriteAsJsonAsync(new OneWaySentDocument(id.ToString("N"), "sent", route.Peer, bytes), OneWayJsonContext.Default.OneWaySentDocument, cancellationToken: context.RequestAborted)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsCallerGone(exception, context))
+            {
+                // Durable already: it goes to the callee whether or not this caller hears so.
+            }
+        }
+        finally
+        {
+            _metrics.Forwarded(route.Peer, context.Response.StatusCode, _time.GetElapsedTime(started));
+        }
+    }
+
     private async Task<AcceptedRequest?> SendHeadAsync(
         HttpContext context,
         IngressRouteOptions route,
@@ -348,7 +437,8 @@ internal sealed class EntryForwarder
         PeerLink link,
         TimeSpan deadline,
         string[] withoutHeaders,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool expires = true)
     {
         var request = context.Request;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
@@ -379,7 +469,7 @@ internal sealed class EntryForwarder
             context.Connection.RemoteIpAddress?.ToString(),
             callerHost,
             callerScheme,
-            _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds,
+            expires ? _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)deadline.TotalMilliseconds : null,
             route.PathPrefix);
         var encoder = new BodyEncoder(HeaderRules.IsWorthCompressing(request.Headers.ContentEncoding, request.ContentType) ? codec : BodyCodec.None);
         using var frame = new OutgoingFrame(BodyBlock.MaxEncodedLength(link.Options.ChunkBytes) + 4096);
@@ -439,7 +529,13 @@ internal sealed class EntryForwarder
 
     private async Task UploadAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
     {
-        var outcome = await SendBodyAsync(context, exchange, link, accepted, cancellationToken).ConfigureAwait(false);
+        var (outcome, _) = await SendBodyAsync(context, exchange, link, accepted, cancellationToken).ConfigureAwait(false);
+        EndUpload(exchange, link, outcome);
+    }
+
+    /// <summary>Tells the far side, and the exchange, that a body which did not go whole is over.</summary>
+    private void EndUpload(EntryExchange exchange, PeerLink link, UploadOutcome outcome)
+    {
         switch (outcome)
         {
             case UploadOutcome.BodyTooLarge:
@@ -455,31 +551,31 @@ internal sealed class EntryForwarder
         }
     }
 
-    // Every way the copy can end, as an outcome: the pump reports a broken stream by throwing.
-    private async Task<UploadOutcome> SendBodyAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
+    // Every way the copy can end, as an outcome (with the body's length when it went whole): the pump reports a broken stream by throwing.
+    private async Task<(UploadOutcome Outcome, long Bytes)> SendBodyAsync(HttpContext context, EntryExchange exchange, PeerLink link, AcceptedRequest accepted, CancellationToken cancellationToken)
     {
         try
         {
-            await BodyPump.SendAsync(
+            var total = await BodyPump.SendAsync(
                 link, exchange.StreamId, fromInitiator: true, context.Request.BodyReader, accepted.Encoder, exchange.UploadWindow,
                 accepted.SentInline, _options.MaxRequestBodyBytes, tee: null, cancellationToken).ConfigureAwait(false);
-            return UploadOutcome.Complete;
+            return (UploadOutcome.Complete, total);
         }
         catch (StreamResetException reset)
         {
-            return reset.Reason == ResetReason.BodyTooLarge ? UploadOutcome.BodyTooLarge : UploadOutcome.PeerReset;
+            return (reset.Reason == ResetReason.BodyTooLarge ? UploadOutcome.BodyTooLarge : UploadOutcome.PeerReset, 0);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
-            return UploadOutcome.ResponseEndedFirst;
+            return (UploadOutcome.ResponseEndedFirst, 0);
         }
         catch (TimeoutException)
         {
-            return UploadOutcome.CallerIdle;
+            return (UploadOutcome.CallerIdle, 0);
         }
         catch (Exception exception) when (IsCallerGone(exception, context))
         {
-            return UploadOutcome.CallerGone;
+            return (UploadOutcome.CallerGone, 0);
         }
         finally
         {

@@ -56,8 +56,18 @@ internal sealed class ExchangeRecovery
                 continue;
             }
 
-            HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
             _metrics.OutcomeUnknown(stored.Peer);
+            if (!link.CanSend)
+            {
+                // Nobody can be told; and a copy of it arriving again must not be called a second time.
+                HttpProxyLog.OneWayFailed(_logger, stored.StreamId, stored.Method, stored.Target, link.Peer, "with the callee when the node stopped");
+                link.OneWay.CountFailed();
+                _metrics.OneWay(link.Peer, "exit", "failed");
+                await _store.CompleteAsync(stored.Peer, stored.StreamId, null, null, null, false, _time.GetUtcNow(), remember: true).ConfigureAwait(false);
+                continue;
+            }
+
+            HttpProxyLog.OutcomeUnknown(_logger, stored.StreamId, stored.Method, stored.Target);
             await ExitFrames.SendAsync(link, stored.StreamId, ExitAnswers.OutcomeUnknown(stored.Method)).ConfigureAwait(false);
 
             // Not kept under the caller's key: a repeat goes to the callee again, with the same key, for it to judge.

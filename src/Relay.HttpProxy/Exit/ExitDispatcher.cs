@@ -4,6 +4,7 @@ using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Problems;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.State;
+using Relay.HttpProxy.Streams;
 using Relay.Layer1;
 
 namespace Relay.HttpProxy.Exit;
@@ -26,9 +27,18 @@ namespace Relay.HttpProxy.Exit;
 ///    copy when the caller sent a key (<see cref="ResponseFileTee"/>); a body that breaks off resets the stream.
 /// 7. Complete the record (with the response, when kept).
 /// After a restart, <see cref="ExchangeRecovery"/> settles recorded but unfinished requests.
+/// From a peer this node writes nothing to (<see cref="Relay.Layer1.PeerDirection.ReceiveOnly"/>) the steps are
+/// the same, but nothing is answered: a request is replayed once (its record stays, completed, for
+/// <see cref="EgressOptions.OneWayRequestLifetime"/>, so a copy arriving again is not replayed again),
+/// its body waits on disk for a slow callee beyond its window (<see cref="BodySpill"/>), the callee's
+/// response is read (a bounded amount) and dropped, and every outcome is logged and counted on the
+/// link (<see cref="OneWayCounters"/>).
 /// </remarks>
 internal sealed class ExitDispatcher : IAsyncDisposable
 {
+    /// <summary>How much of a callee's response to a one-way request is read before its connection is closed instead.</summary>
+    private const int MaxDiscardedResponseBytes = 1024 * 1024;
+
     private static readonly HashSet<string> IdempotentMethods = new(StringComparer.OrdinalIgnoreCase)
     {
         "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE",
@@ -46,6 +56,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _purgeTimer;
+    private readonly IReadOnlyCollection<string> _oneWayPeers;
 
     /// <param name="options">The egress options.</param>
     /// <param name="store">The durable record of requests; kept response bodies are on its file system.</param>
@@ -53,8 +64,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     /// <param name="time">The clock for deadlines and purging.</param>
     /// <param name="logger">The log.</param>
     /// <param name="metrics">The layer's metrics.</param>
-    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics)
+    /// <param name="oneWayPeers">The peers this node only receives from: their records are kept for <see cref="EgressOptions.OneWayRequestLifetime"/>.</param>
+    public ExitDispatcher(EgressOptions options, ExchangeStore store, HttpMessageInvoker invoker, TimeProvider time, ILogger logger, HttpProxyMetrics metrics, IReadOnlyCollection<string> oneWayPeers)
     {
+        _oneWayPeers = oneWayPeers;
         _options = options;
         _store = store;
         _invoker = invoker;
@@ -65,6 +78,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         _gate = new IdempotencyGate(store, logger, metrics);
         _recovery = new ExchangeRecovery(store, time, logger, metrics);
         _purgeTimer = time.CreateTimer(_ => Track(PurgeAsync()), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        ClearSpills();
     }
 
     /// <summary>Answers a request head on a node that has no egress, so its caller is not left waiting.</summary>
@@ -78,9 +92,14 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     public void Accept(PeerLink link, Frame frame, ReceivedMessage message)
     {
         var head = frame.RequestHead!;
-        var exchange = new ExitExchange(frame.StreamId, link, head);
+        var exchange = new ExitExchange(frame.StreamId, link, head, link.CanSend ? null : new BodySpill(_store.FileSystem, _store.SpillPath(link.Peer, frame.StreamId)));
         if (!link.TryRegister(exchange))
         {
+            if (!link.CanSend)
+            {
+                CountDuplicate(link, exchange, "while its first copy is being replayed");
+            }
+
             exchange.Dispose();
             link.MarkHandled(message);
             return;
@@ -127,7 +146,17 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 return;
             }
 
-            if (await _gate.TryAnswerAsync(link, exchange, turn).ConfigureAwait(false) is { } answered)
+            if (!link.CanSend)
+            {
+                // A kept answer cannot be sent back: a request with a key already done is a copy, not a repeat to answer.
+                if (turn.CallerKey is { } key && await _store.FindResponseAsync(link.Peer, turn.Scope!, key).ConfigureAwait(false) is not null)
+                {
+                    CountDuplicate(link, exchange, "its Idempotency-Key was replayed already");
+                    link.MarkHandled(message);
+                    return;
+                }
+            }
+            else if (await _gate.TryAnswerAsync(link, exchange, turn).ConfigureAwait(false) is { } answered)
             {
                 await SettleAsync(link, exchange, answered).ConfigureAwait(false);
                 link.MarkHandled(message);
@@ -141,7 +170,13 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             link.MarkHandled(message);
             if (!inserted)
             {
-                // Delivered again after a restart: the recovery pass has settled it.
+                // Delivered again after a restart: the recovery pass has settled it. From a one-way peer, also
+                // a copy sent again later: its record is kept for that.
+                if (!link.CanSend)
+                {
+                    CountDuplicate(link, exchange, "it was replayed already");
+                }
+
                 return;
             }
 
@@ -192,6 +227,12 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private async Task CallAsync(PeerLink link, ExitExchange exchange, string? callerKey)
     {
+        if (!link.CanSend)
+        {
+            await CallOneWayAsync(link, exchange, callerKey).ConfigureAwait(false);
+            return;
+        }
+
         var head = exchange.Head;
         using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
         using var request = CalleeRequestBuilder.Build(head, exchange.StreamId, (Stream?)hashed ?? (head.HasBody ? exchange.RequestBody : null), callerKey);
@@ -231,6 +272,76 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
             _metrics.Served(link.Peer, responseHead.Status);
         }
+    }
+
+    /// <summary>
+    /// Replays a request nobody waits for: the callee's status is what is left of it, logged and counted.
+    /// The record is completed but kept, with or without a caller key, so a copy of it is never replayed.
+    /// </summary>
+    private async Task CallOneWayAsync(PeerLink link, ExitExchange exchange, string? callerKey)
+    {
+        var head = exchange.Head;
+        using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
+        using var request = CalleeRequestBuilder.Build(head, exchange.StreamId, (Stream?)hashed ?? (head.HasBody ? exchange.RequestBody : null), callerKey);
+        var (sent, response) = await SendToCalleeAsync(exchange, request).ConfigureAwait(false);
+        if (response is null)
+        {
+            await SettleAsync(link, exchange, sent).ConfigureAwait(false);
+            if (sent.Outcome != ExitOutcome.Stopping)
+            {
+                await CompleteAsync(link, exchange, callerKey, null, null, false, remember: true).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            await DiscardAsync(response, exchange).ConfigureAwait(false);
+            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
+            await CompleteAsync(link, exchange, callerKey, status, null, false, bodyHash, remember: true).ConfigureAwait(false);
+            HttpProxyLog.OneWayReplayed(_logger, exchange.StreamId, head.Method, head.Target, link.Peer, status);
+            link.OneWay.CountCalleeStatus(status);
+            _metrics.Served(link.Peer, status);
+            _metrics.OneWay(link.Peer, "exit", "replayed");
+        }
+    }
+
+    // Read so the callee sees its answer taken (a reset could look like a failure to it), but only so much and so long.
+    private async Task DiscardAsync(HttpResponseMessage response, ExitExchange exchange)
+    {
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(exchange.Aborted, _stopping.Token);
+        within.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, exchange.Head.DeadlineMilliseconds)));
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(within.Token).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                long read = 0;
+                int count;
+                while (read < MaxDiscardedResponseBytes && (count = await body.ReadAsync(buffer, within.Token).ConfigureAwait(false)) > 0)
+                {
+                    read += count;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // The status is what counts; a body that breaks off or drags on is closed with the response.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void CountDuplicate(PeerLink link, ExitExchange exchange, string why)
+    {
+        HttpProxyLog.OneWayDuplicate(_logger, exchange.StreamId, exchange.Head.Method, exchange.Head.Target, link.Peer, why);
+        link.OneWay.CountDuplicate();
+        _metrics.OneWay(link.Peer, "exit", "duplicate");
     }
 
     /// <summary>Sends the request and waits for the callee's response head, within the caller's deadline.</summary>
@@ -287,10 +398,16 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Logs how the request ended and sends the caller's side what <see cref="ExitAnswers"/> says.</summary>
+    /// <summary>Logs how the request ended and sends the caller's side what <see cref="ExitAnswers"/> says; to a peer that cannot be answered, counts it instead.</summary>
     private async Task SettleAsync(PeerLink link, ExitExchange exchange, CalleeCallResult result)
     {
         var head = exchange.Head;
+        if (!link.CanSend)
+        {
+            SettleOneWay(link, exchange, result);
+            return;
+        }
+
         switch (result.Outcome)
         {
             case ExitOutcome.DeadlinePassed:
@@ -316,15 +433,62 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         await ExitFrames.SendAsync(link, exchange.StreamId, ExitAnswers.For(result, head)).ConfigureAwait(false);
     }
 
-    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null) =>
-        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, head, kept, _time.GetUtcNow(), bodyHash);
+    // Nobody hears of a one-way request's end: the log and the link's counters are its only record.
+    private void SettleOneWay(PeerLink link, ExitExchange exchange, CalleeCallResult result)
+    {
+        var head = exchange.Head;
+        if (result.Outcome == ExitOutcome.DeadlinePassed)
+        {
+            var late = TimeSpan.FromMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds() - (head.ExpiresAtUnixMilliseconds ?? 0));
+            HttpProxyLog.OneWayLate(_logger, exchange.StreamId, head.Method, head.Target, link.Peer, late);
+            link.OneWay.CountLate();
+            _metrics.OneWay(link.Peer, "exit", "late");
+            return;
+        }
+
+        if (result.Outcome == ExitOutcome.Stopping)
+        {
+            // Settled by the recovery pass when the node starts again.
+            HttpProxyLog.CallAbandoned(_logger, exchange.StreamId, head.Target, ResetReason.NodeRestarted);
+            return;
+        }
+
+        if (result.Error is { } error && result.Outcome is ExitOutcome.CalleeUnreachable)
+        {
+            HttpProxyLog.CalleeUnreachable(_logger, error, exchange.StreamId, head.Target);
+        }
+
+        HttpProxyLog.OneWayFailed(_logger, exchange.StreamId, head.Method, head.Target, link.Peer, result.Outcome.ToString());
+        link.OneWay.CountFailed();
+        _metrics.OneWay(link.Peer, "exit", "failed");
+    }
+
+    private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null, bool remember = false) =>
+        _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, head, kept, _time.GetUtcNow(), bodyHash, remember);
+
+    // Bodies that waited for a callee when the node stopped: their messages were handled, so they never come again.
+    private void ClearSpills()
+    {
+        foreach (var path in _store.FileSystem.Directory.EnumerateFiles(_store.SpillDirectory))
+        {
+            try
+            {
+                _store.FileSystem.File.Delete(path);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                HttpProxyLog.PurgeFailed(_logger, exception);
+            }
+        }
+    }
 
     private async Task PurgeAsync()
     {
         List<string> files;
         try
         {
-            files = await _store.PurgeAsync(_time.GetUtcNow() - _options.IdempotencyKeyLifetime).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            files = await _store.PurgeAsync(now - _options.IdempotencyKeyLifetime, now - _options.OneWayRequestLifetime, _oneWayPeers).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ObjectDisposedException or Microsoft.Data.Sqlite.SqliteException)
         {

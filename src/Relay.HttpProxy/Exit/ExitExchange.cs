@@ -13,13 +13,19 @@ internal sealed class ExitExchange : IDisposable
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _headHandled = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ExitExchange(Guid streamId, PeerLink link, RequestHead head)
+    /// <param name="streamId">The stream.</param>
+    /// <param name="link">The peer it came from.</param>
+    /// <param name="head">The request head.</param>
+    /// <param name="spill">From a peer that cannot be answered: where body pieces beyond the window wait until read; null to keep them in memory.</param>
+    public ExitExchange(Guid streamId, PeerLink link, RequestHead head, BodySpill? spill = null)
     {
         StreamId = streamId;
         _link = link;
         Head = head;
         DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
-        RequestBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner());
+        RequestBody = link.CanSend
+            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner())
+            : InboundBody.OneWay(link.Options.StreamWindowBytes, spill);
     }
 
     public Guid StreamId { get; }
@@ -47,7 +53,9 @@ internal sealed class ExitExchange : IDisposable
 
     public void OnRequestData(BodyChunk chunk)
     {
-        if (!RequestBody.TryAppend(chunk))
+        // A one-way body has no window to overrun; data after its end is a copy's (sent again as new
+        // messages while this one runs), and the body it would repeat is whole already.
+        if (!RequestBody.TryAppend(chunk) && _link.CanSend)
         {
             OnProtocolViolation("request data beyond the window or after the end");
         }

@@ -24,9 +24,18 @@ internal static class ExitFrames
         return frame.Memory.ToArray();
     }
 
-    /// <summary>Sends a problem response; completes once it is durable.</summary>
-    public static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, HeaderList? extraHeaders = null) =>
+    /// <summary>Sends a problem response; completes once it is durable. To a peer that reads nothing from this node, nothing is sent.</summary>
+    public static async Task SendProblemAsync(PeerLink link, Guid streamId, ProblemDetails problem, HeaderList? extraHeaders = null)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        if (!link.CanSend)
+        {
+            link.Withhold();
+            return;
+        }
+
         await link.SendAsync(Problem(streamId, problem, extraHeaders ?? HeaderList.Empty), CancellationToken.None).ConfigureAwait(false);
+    }
 
     /// <summary>Sends what an outcome calls for: a problem (awaited until durable), a reset (posted), or nothing.</summary>
     public static async Task SendAsync(PeerLink link, Guid streamId, ExitAnswer answer)

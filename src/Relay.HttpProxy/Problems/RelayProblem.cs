@@ -97,6 +97,23 @@ internal static class RelayProblem
         Create(StatusCodes.Status503ServiceUnavailable, "async-storage-full", "No room to keep responses",
             $"Responses kept for requests answered 202 use {used} of the {limit} bytes this node has for them (Relay:Ingress:MaxAsyncStorageBytes), too little for another of up to {largest} bytes (Relay:Ingress:MaxAsyncResponseBytes). Try again later, or send the request without respond-async or Relay-Callback.");
 
+    /// <param name="peer">The route's peer, which sends nothing back.</param>
+    /// <param name="asked">What in the request needs a response (<see cref="Entry.OneWayPolicy"/>).</param>
+    public static ProblemDetails OneWayRoute(string peer, string asked)
+    {
+        var problem = Create(
+            StatusCodes.Status501NotImplemented,
+            "one-way-route",
+            "Route carries no response",
+            $"The link to '{peer}' is one-way: it carries nothing back, so this request cannot have {asked}. Nothing of it was sent. "
+            + "On this route, send a request that needs no response (POST, PUT, PATCH or DELETE without Prefer: respond-async, wait= or return=, Relay-Callback, "
+            + "Accept: text/event-stream or Upgrade): it is answered 202 with Relay-Outcome: sent once it is durable, and replayed to the callee once. "
+            + "For a response, polling, a callback, an event stream or a WebSocket, use a route to a peer whose link runs both ways.");
+        problem.Extensions["peer"] = peer;
+        problem.Extensions["refused"] = asked;
+        return problem;
+    }
+
     public static byte[] Serialize(ProblemDetails problem) => JsonSerializer.SerializeToUtf8Bytes(problem, ProblemJsonContext.Readable.ProblemDetails);
 
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem)

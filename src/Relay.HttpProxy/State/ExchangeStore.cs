@@ -30,11 +30,12 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     private readonly GroupCommitDatabase _database;
 
-    private ExchangeStore(GroupCommitDatabase database, IFileSystem fileSystem, string bodyDirectory)
+    private ExchangeStore(GroupCommitDatabase database, IFileSystem fileSystem, string bodyDirectory, string spillDirectory)
     {
         _database = database;
         FileSystem = fileSystem;
         BodyDirectory = bodyDirectory;
+        SpillDirectory = spillDirectory;
     }
 
     /// <summary>Where kept response bodies are written and read; the database itself is on the real disk, where SQLite opens it.</summary>
@@ -43,14 +44,19 @@ internal sealed class ExchangeStore : IAsyncDisposable
     /// <summary>Where kept response bodies live, one file per stream.</summary>
     public string BodyDirectory { get; }
 
+    /// <summary>Where one-way request bodies wait for slow callees (<see cref="Streams.BodySpill"/>); nothing in it outlives a run.</summary>
+    public string SpillDirectory { get; }
+
     public static ExchangeStore Open(IFileSystem fileSystem, string stateDirectory)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         var bodies = Path.Combine(stateDirectory, "responses");
+        var spills = Path.Combine(stateDirectory, "one-way-bodies");
         OwnerOnlyFiles.CreateDatabaseDirectory(stateDirectory);
         OwnerOnlyFiles.CreateDirectory(fileSystem, bodies);
+        OwnerOnlyFiles.CreateDirectory(fileSystem, spills);
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), "");
-        var store = new ExchangeStore(database, fileSystem, bodies);
+        var store = new ExchangeStore(database, fileSystem, bodies, spills);
         store.MigrateAsync().GetAwaiter().GetResult();
         return store;
     }
@@ -81,6 +87,8 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     public string BodyPath(string peer, Guid streamId) => Path.Combine(BodyDirectory, $"{peer}-{streamId:N}.body");
 
+    public string SpillPath(string peer, Guid streamId) => Path.Combine(SpillDirectory, $"{peer}-{streamId:N}.part");
+
     /// <summary>Records that the callee is about to be called; completes once committed, false when it was recorded before.</summary>
     public Task<bool> InsertAsync(StoredExchange exchange, DateTimeOffset now) =>
         _database.RunAsync(database =>
@@ -103,11 +111,15 @@ internal sealed class ExchangeStore : IAsyncDisposable
             return command.ExecuteNonQuery() == 1;
         });
 
-    /// <summary>Records the outcome. Without a caller key the row goes; with one it stays, with the response and the request body's hash, for repeats.</summary>
-    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? head, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null) =>
+    /// <summary>
+    /// Records the outcome. Without a caller key the row goes, unless <paramref name="remember"/> keeps it
+    /// (a one-way request: a copy arriving again must find it done); with a key it stays, with the
+    /// response and the request body's hash, for repeats.
+    /// </summary>
+    public Task CompleteAsync(string peer, Guid streamId, string? callerKey, int? status, byte[]? head, bool bodyStored, DateTimeOffset now, byte[]? bodyHash = null, bool remember = false) =>
         _database.RunAsync(database =>
         {
-            using var command = callerKey is null
+            using var command = callerKey is null && !remember
                 ? database.Command("DELETE FROM exchange WHERE peer = $peer AND id = $id", ("$peer", peer), ("$id", streamId.ToByteArray()))
                 : database.Command(
                     """
@@ -177,13 +189,27 @@ internal sealed class ExchangeStore : IAsyncDisposable
             return unfinished;
         });
 
-    /// <summary>Forgets kept responses completed before <paramref name="before"/>; returns their body files.</summary>
-    public Task<List<string>> PurgeAsync(DateTimeOffset before) =>
+    /// <summary>
+    /// Forgets exchanges completed before <paramref name="before"/> (kept responses), and those of
+    /// <paramref name="oneWayPeers"/> (one-way requests, remembered against copies, with a caller key or
+    /// without) completed before <paramref name="oneWayBefore"/>; returns their body files.
+    /// </summary>
+    public Task<List<string>> PurgeAsync(DateTimeOffset before, DateTimeOffset oneWayBefore, IReadOnlyCollection<string> oneWayPeers) =>
         _database.RunAsync(database =>
         {
             var files = new List<string>();
-            var cutoff = before.ToUnixTimeMilliseconds();
-            using (var select = database.Command("SELECT peer, id FROM exchange WHERE state = $state AND completed < $before", ("$state", Completed), ("$before", cutoff)))
+            var parameters = new List<(string, object?)>
+            {
+                ("$state", Completed),
+                ("$before", before.ToUnixTimeMilliseconds()),
+                ("$oneWayBefore", oneWayBefore.ToUnixTimeMilliseconds()),
+            };
+            var peers = oneWayPeers.Select((peer, i) => (Name: "$peer" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), Peer: peer)).ToList();
+            parameters.AddRange(peers.Select(p => (p.Name, (object?)p.Peer)));
+            var expired = peers.Count == 0
+                ? "state = $state AND completed < $before"
+                : $"state = $state AND completed < CASE WHEN peer IN ({string.Join(", ", peers.Select(p => p.Name))}) THEN $oneWayBefore ELSE $before END";
+            using (var select = database.Command("SELECT peer, id FROM exchange WHERE " + expired, [.. parameters]))
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
@@ -192,7 +218,7 @@ internal sealed class ExchangeStore : IAsyncDisposable
                 }
             }
 
-            using var delete = database.Command("DELETE FROM exchange WHERE state = $state AND completed < $before", ("$state", Completed), ("$before", cutoff));
+            using var delete = database.Command("DELETE FROM exchange WHERE " + expired, [.. parameters]);
             delete.ExecuteNonQuery();
             return files;
         });

@@ -8,6 +8,8 @@ namespace Relay.HttpProxy.Streams;
 /// Sends one body direction from a local reader to the far side in bounded chunks. Each chunk waits
 /// for room in the stream's credit window (so the far side never buffers more than it granted) and in
 /// the peer's body budget (so bodies never fill layer 1's window and small messages always find room).
+/// On a link that carries nothing back there is no credit: a chunk waits only for the budget and for
+/// layer 1's own window, and its budget comes back once it is durable instead of once acknowledged.
 /// </summary>
 internal static class BodyPump
 {
@@ -17,7 +19,7 @@ internal static class BodyPump
     /// <param name="fromInitiator">True on the caller's side (request bodies), false on the callee's side.</param>
     /// <param name="source">The body still to send.</param>
     /// <param name="encoder">The direction's encoder (it may already have encoded an inline first chunk).</param>
-    /// <param name="window">Credit the far side granted for this direction.</param>
+    /// <param name="window">Credit the far side granted for this direction; null on a link that carries no credit back.</param>
     /// <param name="alreadySent">Decoded bytes already sent inline in the head.</param>
     /// <param name="maxBytes">The body's size limit, or null for none.</param>
     /// <param name="tee">Receives a copy of every decoded byte (to store a response), or null.</param>
@@ -28,7 +30,7 @@ internal static class BodyPump
         bool fromInitiator,
         PipeReader source,
         BodyEncoder encoder,
-        CreditWindow window,
+        CreditWindow? window,
         long alreadySent,
         long? maxBytes,
         IBodyTee? tee,
@@ -83,7 +85,7 @@ internal static class BodyPump
     private const int CommitsInFlight = 16;
 
     /// <summary>Queues one chunk, within the stream's credit and the peer's budget, keeping at most a few commits outstanding.</summary>
-    private static async Task QueueChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, Queue<Task> commits, CancellationToken cancellationToken)
+    private static async Task QueueChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow? window, Queue<Task> commits, CancellationToken cancellationToken)
     {
         var bytes = frame.BodyBytes;
         await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);
@@ -113,10 +115,15 @@ internal static class BodyPump
     }
 
     // The budget measures body bytes layer 1 still holds for the peer: they leave it when acknowledged,
-    // and the acknowledgement is a sample of how fast the link delivers.
+    // and the acknowledgement is a sample of how fast the link delivers. A link that carries nothing
+    // back never acknowledges: there layer 1 bounds what it holds itself, and the budget only what is not yet durable.
     private static void ReleaseWhenAcknowledged(PeerLink link, SentMessage sent, int bytes, DeliveryRate.Mark queued)
     {
-        if (bytes > 0)
+        if (bytes > 0 && !link.CanReceive)
+        {
+            link.BodyBudget.Release(bytes);
+        }
+        else if (bytes > 0)
         {
             _ = sent.Acknowledged.ContinueWith(
                 acknowledged =>
@@ -133,17 +140,21 @@ internal static class BodyPump
         }
     }
 
-    private static async Task TakeRoomAsync(PeerLink link, CreditWindow window, int bytes, CancellationToken cancellationToken)
+    private static async Task TakeRoomAsync(PeerLink link, CreditWindow? window, int bytes, CancellationToken cancellationToken)
     {
         if (bytes > 0)
         {
-            await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
+            if (window is not null)
+            {
+                await window.TakeAsync(bytes, cancellationToken).AsTask().WaitAsync(link.StreamIdleTimeout, cancellationToken).ConfigureAwait(false);
+            }
+
             await link.BodyBudget.TakeAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Sends one frame carrying body bytes, within the stream's credit and the peer's budget; completes once it is durable.</summary>
-    public static async Task<SentMessage> SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow window, CancellationToken cancellationToken)
+    public static async Task<SentMessage> SendChunkAsync(PeerLink link, OutgoingFrame frame, CreditWindow? window, CancellationToken cancellationToken)
     {
         var bytes = frame.BodyBytes;
         await TakeRoomAsync(link, window, bytes, cancellationToken).ConfigureAwait(false);

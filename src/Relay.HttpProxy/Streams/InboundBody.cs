@@ -10,6 +10,9 @@ namespace Relay.HttpProxy.Streams;
 /// the queue is bounded by the credit this side grants, which it grants back as the reader consumes.
 /// The body is complete only when the end frame has come and the decoded length matches it: anything
 /// else makes the reader fail, so a truncated body can never pass as a whole one.
+/// A body from a peer that cannot be answered (<see cref="OneWay"/>) grants no credit: none can reach
+/// its sender, which cannot be held back, so what arrives beyond the window waits in a
+/// <see cref="BodySpill"/> on disk until the reader gets to it.
 /// </summary>
 internal sealed class InboundBody : ReadOnlyBodyStream
 {
@@ -17,7 +20,8 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     private readonly ReceiveWindowTuner? _tuner;
     private long _window;
     private readonly int _creditBatch;
-    private readonly Action<int> _grantCredit;
+    private readonly Action<int>? _grantCredit;
+    private readonly BodySpill? _spill;
     private readonly object _gate = new();
     private long _queuedBytes;
     private int _ungranted;
@@ -33,6 +37,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     /// <param name="tuner">Grows the window on a slow link; null keeps it fixed.</param>
     public InboundBody(long window, Action<int> grantCredit, ReceiveWindowTuner? tuner = null)
     {
+        ArgumentNullException.ThrowIfNull(grantCredit);
         _window = window;
         _tuner = tuner;
         _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
@@ -51,27 +56,67 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         }
     }
 
+    private InboundBody(long window, BodySpill? spill)
+    {
+        _window = window;
+        _creditBatch = int.MaxValue;
+        _spill = spill;
+    }
+
+    /// <summary>
+    /// A body whose sender gets no credit: nothing is granted back and no window can be overrun; past
+    /// <paramref name="window"/> bytes in memory, pieces go to <paramref name="spill"/> (kept in memory without one).
+    /// </summary>
+    public static InboundBody OneWay(long window, BodySpill? spill) => new(window, spill);
+
     /// <summary>Completes when the reader has read the whole body.</summary>
     public Task Completion => _completion.Task;
 
     /// <summary>Queues a chunk from a data or head frame; false when the sender overran its credit or sent after the end.</summary>
     public bool TryAppend(BodyChunk chunk)
     {
+        var spilled = false;
+        StreamResetException? spillFailed = null;
         lock (_gate)
         {
-            if (_ended || _queuedBytes + _ungranted + chunk.Credit > _window)
+            if (_ended || (_grantCredit is not null && _queuedBytes + _ungranted + chunk.Credit > _window))
             {
                 return false;
             }
 
-            _queuedBytes += chunk.Credit;
-            if (chunk.EndOfBody)
+            if (_grantCredit is null && _spill is not null && !chunk.Encoded.IsEmpty && _queuedBytes + chunk.Credit > _window)
             {
-                _ended = true;
+                // Under the lock: the body's disposal closes the spill under it too.
+                try
+                {
+                    _spill.Append(chunk.Encoded.Span);
+                    spilled = true;
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    spillFailed = new StreamResetException(ResetReason.SourceFailed, $"The body could not be kept on disk until read: {exception.Message}");
+                }
+            }
+
+            if (spillFailed is null)
+            {
+                _queuedBytes += spilled ? 0 : chunk.Credit;
+                _ended = chunk.EndOfBody;
             }
         }
 
-        if (!chunk.Encoded.IsEmpty)
+        if (spillFailed is not null)
+        {
+            // Not the sender's fault: the body ends as broken, and the call with it.
+            Fail(spillFailed);
+            return true;
+        }
+
+        if (spilled)
+        {
+            _pieces.Writer.TryWrite(new Piece(null, chunk.Encoded.Length, chunk.Codec, chunk.DecodedLength, 0, null, null, Spilled: true));
+        }
+        else if (!chunk.Encoded.IsEmpty)
         {
             // Kept encoded (the window bounds encoded bytes); decoded only when the reader reaches it.
             var copy = ArrayPool<byte>.Shared.Rent(chunk.Encoded.Length);
@@ -133,6 +178,13 @@ internal sealed class InboundBody : ReadOnlyBodyStream
                     throw failure;
                 }
 
+                if (_current.Spilled)
+                {
+                    var spilled = _current;
+                    _current = default;
+                    _current = await LoadSpilledAsync(spilled, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (_current.DeclaredTotal is { } total)
                 {
                     _current = default;
@@ -168,6 +220,27 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         }
     }
 
+    private async ValueTask<Piece> LoadSpilledAsync(Piece piece, CancellationToken cancellationToken)
+    {
+        var data = ArrayPool<byte>.Shared.Rent(Math.Max(piece.Length, 1));
+        try
+        {
+            await _spill!.ReadExactlyAsync(data.AsMemory(0, piece.Length), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            ArrayPool<byte>.Shared.Return(data);
+            throw new StreamResetException(ResetReason.SourceFailed, $"The body kept on disk could not be read back: {exception.Message}");
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(data);
+            throw;
+        }
+
+        return piece with { Data = data, Spilled = false };
+    }
+
     // Each block decodes alone, into a buffer of the length its frame declared (bounded by the protocol).
     private static Piece Decode(Piece piece)
     {
@@ -200,6 +273,11 @@ internal sealed class InboundBody : ReadOnlyBodyStream
                 }
             }
 
+            lock (_gate)
+            {
+                _spill?.Dispose();
+            }
+
         }
 
         base.Dispose(disposing);
@@ -212,6 +290,11 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         lock (_gate)
         {
             _queuedBytes -= piece.Credit;
+            if (_grantCredit is null)
+            {
+                return;
+            }
+
             _ungranted += piece.Credit;
 
             // Growth is granted like freed room: the sender adds every grant to its window.
@@ -227,10 +310,11 @@ internal sealed class InboundBody : ReadOnlyBodyStream
             _ungranted = 0;
         }
 
-        _grantCredit(grant);
+        _grantCredit!(grant);
     }
 
     /// <param name="Data">Pooled bytes; <paramref name="Length"/> of them are the piece.</param>
     /// <param name="Credit">What the piece counted against the window, granted back once read.</param>
-    private readonly record struct Piece(byte[]? Data, int Length, BodyCodec Codec, int DecodedLength, int Credit, long? DeclaredTotal, StreamResetException? Failure);
+    /// <param name="Spilled">The piece's bytes are the next <paramref name="Length"/> of the spill, not yet in <paramref name="Data"/>.</param>
+    private readonly record struct Piece(byte[]? Data, int Length, BodyCodec Codec, int DecodedLength, int Credit, long? DeclaredTotal, StreamResetException? Failure, bool Spilled = false);
 }

@@ -204,6 +204,41 @@ public sealed class RelayConfigurationTests : CliTestFolder
     }
 
     [Fact]
+    public async Task ARouteToAReceiveOnlyPeer_StopsStartUpNamingTheRoutesPeer()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"PublicKeyFile\": \"keys/site-b.public.json\" }", "\"PublicKeyFile\": \"keys/site-b.public.json\", \"Direction\": \"ReceiveOnly\" }", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        var line = Assert.Single(failure.Failures);
+        Assert.StartsWith("Relay:Ingress:Routes:0:Peer 'site-b' is ReceiveOnly", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARouteToASendOnlyPeer_IsAOneWayRoute_AndStartsUp()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"PublicKeyFile\": \"keys/site-b.public.json\" }", "\"PublicKeyFile\": \"keys/site-b.public.json\", \"Direction\": \"SendOnly\" }", StringComparison.Ordinal));
+
+        var options = RelayConfiguration.Load(config);
+
+        Assert.Equal("SendOnly", options.Peers.Single().Direction);
+    }
+
+    [Fact]
+    public async Task ANonPositiveOneWayRequestLifetime_IsReportedByItsKey()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Exchange\": {", "\"Egress\": { \"OneWayRequestLifetime\": \"00:00:00\" }, \"Exchange\": {", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        var line = Assert.Single(failure.Failures);
+        Assert.StartsWith("Relay:Egress:OneWayRequestLifetime must be positive", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_WithoutARunningNode_SaysSo()
     {
         var config = await WriteNodeAsync(ValidIngressNode);

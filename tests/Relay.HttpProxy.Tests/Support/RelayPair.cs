@@ -62,6 +62,10 @@ internal sealed class RelayPair : IAsyncDisposable
 
     public string Folder => _folder.Path;
 
+    /// <param name="oneWay">
+    /// site-a only sends to site-b (<c>SendOnly</c>), site-b only receives from site-a (<c>ReceiveOnly</c>),
+    /// and nothing carries site-b's outbox anywhere: whatever site-b writes for site-a stays there to be seen.
+    /// </param>
     /// <param name="fileSystem">
     /// Where both nodes' files (but their SQLite databases), their keys and the pipes between them live:
     /// an in-memory one keeps everything but the databases off the disk. The machine's when null.
@@ -74,7 +78,8 @@ internal sealed class RelayPair : IAsyncDisposable
         Action<RelayOptions>? configureB = null,
         LogCapture? logsA = null,
         IFileSystem? fileSystemA = null,
-        IFileSystem? fileSystem = null)
+        IFileSystem? fileSystem = null,
+        bool oneWay = false)
     {
         var keys = folder.Sub("keys");
         var shared = fileSystem;
@@ -94,6 +99,12 @@ internal sealed class RelayPair : IAsyncDisposable
         var b = NodeOptions(folder, "site-b", "site-a");
         b.Egress = new EgressOptions();
         b.Egress.AllowedTargets.Add(calleeBaseUrl);
+        if (oneWay)
+        {
+            a.Peers[0].Direction = nameof(PeerDirection.SendOnly);
+            b.Peers[0].Direction = nameof(PeerDirection.ReceiveOnly);
+        }
+
         configureA?.Invoke(a);
         configureB?.Invoke(b);
 
@@ -105,7 +116,11 @@ internal sealed class RelayPair : IAsyncDisposable
         }
 
         relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, a.Exchange.Outbox, b.Exchange.Inbox, profile with { Seed = profile.Seed + 1 }));
-        relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, b.Exchange.Outbox, a.Exchange.Inbox, profile with { Seed = profile.Seed + 2 }));
+        if (!oneWay)
+        {
+            relay._pipes.Add(new FaultInjectingFolderPipe(fileSystem, b.Exchange.Outbox, a.Exchange.Inbox, profile with { Seed = profile.Seed + 2 }));
+        }
+
         foreach (var pipe in relay._pipes)
         {
             await pipe.StartAsync(CancellationToken.None);

@@ -30,6 +30,9 @@ internal sealed class TestCallee : IAsyncDisposable
     /// <summary>Uploads to <c>/upload</c> whose body arrived whole.</summary>
     public int UploadsCompleted => Volatile.Read(ref _uploadsCompleted);
 
+    /// <summary>What each whole upload to <c>/upload</c> was, as <c>length:SHA-256</c>, in order.</summary>
+    public ConcurrentQueue<string> Uploads { get; } = new();
+
     /// <summary>Requests that reached <c>/echo</c> per <c>X-Tag</c>, repeats included.</summary>
     public ConcurrentDictionary<string, int> Arrivals { get; } = new();
 
@@ -144,8 +147,15 @@ internal sealed class TestCallee : IAsyncDisposable
         });
 
         // Upload: the length and SHA-256 of what arrived.
+        // ?gate=1 holds the upload, unread, like /gate/{tag}.
         app.MapMethods("/upload", ["POST", "PUT"], async (HttpContext context) =>
         {
+            if (context.Request.Query.ContainsKey("gate"))
+            {
+                GateArrived.Release();
+                await GateOpen.Task.WaitAsync(context.RequestAborted);
+            }
+
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[256 * 1024];
             long total = 0;
@@ -156,8 +166,10 @@ internal sealed class TestCallee : IAsyncDisposable
                 total += read;
             }
 
+            var received = $"{total}:{Convert.ToHexString(hash.GetHashAndReset())}";
+            Uploads.Enqueue(received);
             Interlocked.Increment(ref _uploadsCompleted);
-            await context.Response.WriteAsync($"{total}:{Convert.ToHexString(hash.GetHashAndReset())}", context.RequestAborted);
+            await context.Response.WriteAsync(received, context.RequestAborted);
         });
 
         // Download: n pattern bytes; ?chunked=1 streams without Content-Length, ?breakAt=k drops the connection after k bytes.

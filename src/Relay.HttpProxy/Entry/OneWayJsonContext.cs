@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Relay.HttpProxy.Entry;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(OneWaySentDocument))]
+internal sealed partial class OneWayJsonContext : JsonSerializerContext;
