@@ -9,6 +9,7 @@ using Relay.HttpProxy.Diagnostics;
 using Relay.HttpProxy.Entry;
 using Relay.HttpProxy.Exit;
 using Relay.HttpProxy.State;
+using Relay.HttpProxy.Streams;
 using Relay.Layer1;
 using Relay.Layer1.Loops;
 
@@ -75,7 +76,8 @@ public sealed class HttpRelay : IAsyncDisposable
         fileSystem ??= node.FileSystem;
         var logger = (ILogger?)loggerFactory?.CreateLogger<HttpRelay>() ?? NullLogger.Instance;
         var metrics = new HttpProxyMetrics(meterFactory);
-        var links = node.Peers.ToDictionary(peer => peer, peer => new PeerLink(peer, node, channel, logger), StringComparer.Ordinal);
+        var waitingBodies = WaitingBodyFolder.Open(fileSystem, stateDirectory, logger);
+        var links = node.Peers.ToDictionary(peer => peer, peer => new PeerLink(peer, node, channel, logger) { WaitingBodies = waitingBodies }, StringComparer.Ordinal);
         ExchangeStore? store = null;
         ExitDispatcher? exit = null;
         HttpMessageInvoker? invoker = null;

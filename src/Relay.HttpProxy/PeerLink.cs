@@ -101,6 +101,9 @@ internal sealed class PeerLink
         }
     }
 
+    /// <summary>Where bodies from this peer wait on disk beyond their in-memory window; null keeps them in memory.</summary>
+    public WaitingBodyFolder? WaitingBodies { get; set; }
+
     /// <summary>A receive window for one stream direction from this peer: it grows with the link's round trip.</summary>
     public ReceiveWindowTuner NewWindowTuner() => new(Options.MaxStreamWindowBytes, () => _node.SmoothedRoundTrip(Peer), TimeProvider.System);
 

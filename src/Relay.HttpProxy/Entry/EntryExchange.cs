@@ -20,7 +20,7 @@ internal sealed class EntryExchange : IDisposable
         StreamId = streamId;
         _link = link;
         UploadWindow = link.CanReceive ? new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true) : null;
-        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)), link.NewWindowTuner());
+        _responseBody = new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: true, bytes)), link.NewWindowTuner(), link.WaitingBodies?.For(link.Peer, streamId, fromInitiator: false));
     }
 
     public Guid StreamId { get; }

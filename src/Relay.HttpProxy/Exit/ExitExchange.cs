@@ -24,7 +24,7 @@ internal sealed class ExitExchange : IDisposable
         Head = head;
         DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
         RequestBody = link.CanSend
-            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner())
+            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner(), link.WaitingBodies?.For(link.Peer, streamId, fromInitiator: true))
             : InboundBody.OneWay(link.Options.StreamWindowBytes, spill);
     }
 

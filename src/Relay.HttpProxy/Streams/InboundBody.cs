@@ -10,9 +10,10 @@ namespace Relay.HttpProxy.Streams;
 /// the queue is bounded by the credit this side grants, which it grants back as the reader consumes.
 /// The body is complete only when the end frame has come and the decoded length matches it: anything
 /// else makes the reader fail, so a truncated body can never pass as a whole one.
-/// A body from a peer that cannot be answered (<see cref="OneWay"/>) grants no credit: none can reach
-/// its sender, which cannot be held back, so what arrives beyond the window waits in a
-/// <see cref="BodySpill"/> on disk until the reader gets to it.
+/// Memory holds at most the initial window: what arrives beyond it (a window grown on a slow link,
+/// while the reader lags) waits in a <see cref="BodySpill"/> on disk until the reader gets to it. A
+/// body from a peer that cannot be answered (<see cref="OneWay"/>) grants no credit: none can reach
+/// its sender, which cannot be held back, so it too keeps what its window cannot hold on disk.
 /// </summary>
 internal sealed class InboundBody : ReadOnlyBodyStream
 {
@@ -23,7 +24,9 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     private readonly Action<int>? _grantCredit;
     private readonly BodySpill? _spill;
     private readonly object _gate = new();
+    private readonly long _memoryLimit;
     private long _queuedBytes;
+    private long _inMemoryBytes;
     private int _ungranted;
     private bool _ended;
     private Piece _current;
@@ -35,11 +38,14 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     /// <param name="window">Encoded bytes the sender may have outstanding; more is a protocol violation.</param>
     /// <param name="grantCredit">Sends the sender a credit frame for this many bytes.</param>
     /// <param name="tuner">Grows the window on a slow link; null keeps it fixed.</param>
-    public InboundBody(long window, Action<int> grantCredit, ReceiveWindowTuner? tuner = null)
+    /// <param name="spill">Where pieces beyond the initial window wait for the reader; null keeps them in memory.</param>
+    public InboundBody(long window, Action<int> grantCredit, ReceiveWindowTuner? tuner = null, BodySpill? spill = null)
     {
         ArgumentNullException.ThrowIfNull(grantCredit);
         _window = window;
+        _memoryLimit = window;
         _tuner = tuner;
+        _spill = spill;
         _creditBatch = (int)Math.Max(1, Math.Min(window / 4, int.MaxValue));
         _grantCredit = grantCredit;
     }
@@ -59,6 +65,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     private InboundBody(long window, BodySpill? spill)
     {
         _window = window;
+        _memoryLimit = window;
         _creditBatch = int.MaxValue;
         _spill = spill;
     }
@@ -84,7 +91,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
                 return false;
             }
 
-            if (_grantCredit is null && _spill is not null && !chunk.Encoded.IsEmpty && _queuedBytes + chunk.Credit > _window)
+            if (_spill is not null && !chunk.Encoded.IsEmpty && _inMemoryBytes + chunk.Credit > _memoryLimit)
             {
                 // Under the lock: the body's disposal closes the spill under it too.
                 try
@@ -100,7 +107,8 @@ internal sealed class InboundBody : ReadOnlyBodyStream
 
             if (spillFailed is null)
             {
-                _queuedBytes += spilled ? 0 : chunk.Credit;
+                _queuedBytes += chunk.Credit;
+                _inMemoryBytes += spilled ? 0 : chunk.Credit;
                 _ended = chunk.EndOfBody;
             }
         }
@@ -114,7 +122,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
 
         if (spilled)
         {
-            _pieces.Writer.TryWrite(new Piece(null, chunk.Encoded.Length, chunk.Codec, chunk.DecodedLength, 0, null, null, Spilled: true));
+            _pieces.Writer.TryWrite(new Piece(null, chunk.Encoded.Length, chunk.Codec, chunk.DecodedLength, chunk.Credit, null, null, Spilled: true));
         }
         else if (!chunk.Encoded.IsEmpty)
         {
@@ -238,7 +246,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
             throw;
         }
 
-        return piece with { Data = data, Spilled = false };
+        return piece with { Data = data, Spilled = false, FromDisk = true };
     }
 
     // Each block decodes alone, into a buffer of the length its frame declared (bounded by the protocol).
@@ -290,6 +298,7 @@ internal sealed class InboundBody : ReadOnlyBodyStream
         lock (_gate)
         {
             _queuedBytes -= piece.Credit;
+            _inMemoryBytes -= piece.FromDisk ? 0 : piece.Credit;
             if (_grantCredit is null)
             {
                 return;
@@ -316,5 +325,6 @@ internal sealed class InboundBody : ReadOnlyBodyStream
     /// <param name="Data">Pooled bytes; <paramref name="Length"/> of them are the piece.</param>
     /// <param name="Credit">What the piece counted against the window, granted back once read.</param>
     /// <param name="Spilled">The piece's bytes are the next <paramref name="Length"/> of the spill, not yet in <paramref name="Data"/>.</param>
-    private readonly record struct Piece(byte[]? Data, int Length, BodyCodec Codec, int DecodedLength, int Credit, long? DeclaredTotal, StreamResetException? Failure, bool Spilled = false);
+    /// <param name="FromDisk">The piece was read back from the spill: it never counted against memory.</param>
+    private readonly record struct Piece(byte[]? Data, int Length, BodyCodec Codec, int DecodedLength, int Credit, long? DeclaredTotal, StreamResetException? Failure, bool Spilled = false, bool FromDisk = false);
 }

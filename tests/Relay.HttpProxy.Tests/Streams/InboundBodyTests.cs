@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Abstractions.TestingHelpers;
 using Microsoft.Extensions.Time.Testing;
 using Relay.HttpProxy.Protocol;
 using Relay.HttpProxy.Streams;
@@ -131,6 +132,47 @@ public sealed class InboundBodyTests
         }
 
         Assert.False(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, new byte[1], end: null)))));
+    }
+
+    [Fact]
+    public async Task GrownWindow_KeepsWhatIsBeyondTheInitialWindowOnDisk_AndReadsItBackInOrder()
+    {
+        var time = new FakeTimeProvider();
+        var fileSystem = new MockFileSystem();
+        fileSystem.Directory.CreateDirectory("/waiting");
+        var tuner = new ReceiveWindowTuner(maximum: 8000, () => TimeSpan.FromSeconds(4), time);
+        var body = new InboundBody(4000, _ => { }, tuner, new BodySpill(fileSystem, "/waiting/body.part"));
+        using var encoder = new BodyEncoder(BodyCodec.None);
+        var buffer = new byte[1000];
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, Filled(1000, (byte)i), end: null)))));
+            Assert.Equal(1000, await body.ReadAsync(buffer));
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(8000, body.Window);
+
+        // The reader lags: the grown window fills, half in memory, half on disk.
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True(body.TryAppend(BodyChunk.Of(Parse(DataFrame(encoder, Filled(1000, (byte)(10 + i)), end: i == 7 ? 10_000 : null)))));
+        }
+
+        Assert.Equal(4000, fileSystem.FileInfo.New("/waiting/body.part").Length);
+        var rest = new MemoryStream();
+        await body.CopyToAsync(rest);
+        Assert.Equal(Enumerable.Range(0, 8).SelectMany(i => Filled(1000, (byte)(10 + i))), rest.ToArray());
+
+        body.Dispose();
+        Assert.False(fileSystem.File.Exists("/waiting/body.part"));
+    }
+
+    private static byte[] Filled(int length, byte value)
+    {
+        var bytes = new byte[length];
+        Array.Fill(bytes, value);
+        return bytes;
     }
 
     private static byte[] DataFrame(BodyEncoder encoder, ReadOnlyMemory<byte> data, long? end)
