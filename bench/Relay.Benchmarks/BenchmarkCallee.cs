@@ -8,20 +8,28 @@ using Microsoft.Extensions.Logging;
 
 namespace Relay.Benchmarks;
 
-/// <summary>The callee of the http benchmark: a small answer, an upload sink, a download source of incompressible bytes.</summary>
+/// <summary>
+/// The callee of the http and links benchmarks: a small answer, upload sinks (one that counts, one
+/// that also checksums and one that records what arrived per id), and a download source of
+/// incompressible bytes.
+/// </summary>
 internal sealed class BenchmarkCallee : IAsyncDisposable
 {
     private static readonly byte[] SmallAnswer = "{\"status\":\"ok\",\"service\":\"relay-benchmark\",\"items\":[1,2,3,4,5,6,7,8,9,10],\"note\":\"small\"}"u8.ToArray();
 
     private readonly WebApplication _app;
 
-    private BenchmarkCallee(WebApplication app, string baseUrl)
+    private BenchmarkCallee(WebApplication app, string baseUrl, CalleeReceipts receipts)
     {
         _app = app;
         BaseUrl = baseUrl;
+        Receipts = receipts;
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>What arrived on <c>/record/{id}</c>.</summary>
+    public CalleeReceipts Receipts { get; }
 
     /// <summary>1 MiB of random bytes, repeated: more than Brotli's window, so bodies made of it do not compress.</summary>
     public static byte[] Noise { get; } = CreateNoise();
@@ -29,6 +37,7 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
     public static async Task<BenchmarkCallee> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
+        var receipts = new CalleeReceipts();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
@@ -45,6 +54,18 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
             }
 
             return Results.Text(total.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+        // Checked upload: answers "LENGTH SHA256", so the caller can verify the body arrived whole and unchanged.
+        app.MapPost("/upload-checked", async (HttpContext context) =>
+        {
+            var (length, sha256) = await HashBodyAsync(context);
+            return Results.Text(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + sha256);
+        });
+        app.MapPost("/record/{id}", async (HttpContext context, string id) =>
+        {
+            var (length, sha256) = await HashBodyAsync(context);
+            receipts.Add(id, length, sha256);
+            return Results.Text(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + sha256);
         });
         app.MapGet("/download/{length:long}", async (HttpContext context, long length) =>
         {
@@ -72,13 +93,28 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BenchmarkCallee(app, address + "/");
+        return new BenchmarkCallee(app, address + "/", receipts);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    private static async Task<(long Length, string Sha256)> HashBodyAsync(HttpContext context)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            total += read;
+        }
+
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     private static byte[] CreateNoise()
