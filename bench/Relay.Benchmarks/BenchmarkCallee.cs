@@ -56,14 +56,15 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
             return Results.Text(total.ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
         // Checked upload: answers "LENGTH SHA256", so the caller can verify the body arrived whole and unchanged.
+        // Answers "length sha256 seconds", the seconds from the first body byte read to the last.
         app.MapPost("/upload-checked", async (HttpContext context) =>
         {
-            var (length, sha256) = await HashBodyAsync(context);
-            return Results.Text(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + sha256);
+            var (length, sha256, seconds) = await HashBodyAsync(context);
+            return Results.Text(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + sha256 + " " + seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         });
         app.MapPost("/record/{id}", async (HttpContext context, string id) =>
         {
-            var (length, sha256) = await HashBodyAsync(context);
+            var (length, sha256, _) = await HashBodyAsync(context);
             receipts.Add(id, length, sha256);
             return Results.Text(length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + sha256);
         });
@@ -102,19 +103,24 @@ internal sealed class BenchmarkCallee : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static async Task<(long Length, string Sha256)> HashBodyAsync(HttpContext context)
+    private static async Task<(long Length, string Sha256, double Seconds)> HashBodyAsync(HttpContext context)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var buffer = new byte[256 * 1024];
         long total = 0;
+        long first = 0;
+        long last = 0;
         int read;
         while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
         {
+            last = System.Diagnostics.Stopwatch.GetTimestamp();
+            first = first == 0 ? last : first;
             hash.AppendData(buffer, 0, read);
             total += read;
         }
 
-        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        var seconds = first == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(first, last).TotalSeconds;
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()), seconds);
     }
 
     private static byte[] CreateNoise()

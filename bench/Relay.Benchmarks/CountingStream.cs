@@ -5,6 +5,12 @@ internal sealed class CountingStream(Stream inner) : Stream
 {
     public long BytesRead { get; private set; }
 
+    /// <summary>Seconds from the first byte read to the last.</summary>
+    public double Seconds => _first == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(_first, _last).TotalSeconds;
+
+    private long _first;
+    private long _last;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -41,6 +47,12 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     private int Counted(int read)
     {
+        if (read > 0)
+        {
+            _last = System.Diagnostics.Stopwatch.GetTimestamp();
+            _first = _first == 0 ? _last : _first;
+        }
+
         BytesRead += read;
         return read;
     }

@@ -22,6 +22,12 @@ internal sealed class LinkFigures(LinkScenario scenario)
 
     public double? DownloadSeconds { get; set; }
 
+    /// <summary>Seconds from the upload's first body byte at the callee to its last: how fast the link carried it.</summary>
+    public double? UploadLinkSeconds { get; set; }
+
+    /// <summary>Seconds from the download's first body byte at the caller to its last.</summary>
+    public double? DownloadLinkSeconds { get; set; }
+
     /// <summary>Request and response bodies carried across the link in the measured phases.</summary>
     public long PayloadBytes { get; set; }
 
@@ -55,6 +61,11 @@ internal sealed class LinkFigures(LinkScenario scenario)
     public double? UploadMegabytesPerSecond => UploadSeconds is { } seconds ? TransferBytes / seconds / 1e6 : null;
 
     public double? DownloadMegabytesPerSecond => DownloadSeconds is { } seconds ? TransferBytes / seconds / 1e6 : null;
+
+    /// <summary>The rate the upload's payload arrived at, once it began arriving (the link's goodput, without the request's fixed latency).</summary>
+    public double? UploadLinkMegabytesPerSecond => UploadLinkSeconds is > 0 and var seconds ? TransferBytes / seconds / 1e6 : null;
+
+    public double? DownloadLinkMegabytesPerSecond => DownloadLinkSeconds is > 0 and var seconds ? TransferBytes / seconds / 1e6 : null;
 
     /// <summary>Bytes offered to the link in both directions ÷ payload bytes carried; null unless every measured phase completed.</summary>
     public double? Amplification =>

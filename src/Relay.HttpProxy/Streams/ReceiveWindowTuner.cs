@@ -3,7 +3,7 @@ namespace Relay.HttpProxy.Streams;
 /// <summary>
 /// Grows the window a receiver grants one stream direction until it covers the link's bandwidth ×
 /// round trip, as TCP and HTTP/2 receivers auto-tune theirs. It samples how fast the reader consumes
-/// (over a quarter window or a quarter second, whichever comes first), keeps the fastest rate seen,
+/// (over 1 MiB or a quarter second, whichever comes first), keeps the fastest rate seen,
 /// and grants up to twice that rate × the channel's round trip, never past the maximum. A link that
 /// delivers in bursts (a mirror's sweep) shows its burst rate at once, so the window opens within
 /// one round trip; a slow reader shows a slow rate and the window stays. On a fast local link the
@@ -12,8 +12,11 @@ namespace Relay.HttpProxy.Streams;
 /// </summary>
 internal sealed class ReceiveWindowTuner(long maximum, Func<TimeSpan> roundTrip, TimeProvider time)
 {
-    /// <summary>A sample ends after this long even when less than a quarter window was consumed.</summary>
+    /// <summary>A sample ends after this long even when less than <see cref="SampleBytes"/> was consumed.</summary>
     public static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A sample ends once this much was consumed (or a quarter window, if less): the first data shows the rate.</summary>
+    public const long SampleBytes = 1024 * 1024;
 
     private long _sampleStart;
     private long _sampleBytes;
@@ -35,7 +38,7 @@ internal sealed class ReceiveWindowTuner(long maximum, Func<TimeSpan> roundTrip,
 
         _sampleBytes += bytes;
         var elapsed = time.GetElapsedTime(_sampleStart, now);
-        if (elapsed < SampleTime && _sampleBytes < window / 4)
+        if (elapsed < SampleTime && _sampleBytes < Math.Min(SampleBytes, window / 4))
         {
             return 0;
         }
