@@ -78,7 +78,6 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         _gate = new IdempotencyGate(store, logger, metrics);
         _recovery = new ExchangeRecovery(store, time, logger, metrics);
         _purgeTimer = time.CreateTimer(_ => Track(PurgeAsync()), null, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        ClearSpills();
     }
 
     /// <summary>Answers a request head on a node that has no egress, so its caller is not left waiting.</summary>
@@ -92,7 +91,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     public void Accept(PeerLink link, Frame frame, ReceivedMessage message)
     {
         var head = frame.RequestHead!;
-        var exchange = new ExitExchange(frame.StreamId, link, head, link.CanSend ? null : new BodySpill(_store.FileSystem, _store.SpillPath(link.Peer, frame.StreamId)));
+        var exchange = new ExitExchange(frame.StreamId, link, head);
         if (!link.TryRegister(exchange))
         {
             if (!link.CanSend)
@@ -465,22 +464,6 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private Task CompleteAsync(PeerLink link, ExitExchange exchange, string? callerKey, int? status, byte[]? head, bool kept, byte[]? bodyHash = null, bool remember = false) =>
         _store.CompleteAsync(link.Peer, exchange.StreamId, status is null ? null : callerKey, status, head, kept, _time.GetUtcNow(), bodyHash, remember);
-
-    // Bodies that waited for a callee when the node stopped: their messages were handled, so they never come again.
-    private void ClearSpills()
-    {
-        foreach (var path in _store.FileSystem.Directory.EnumerateFiles(_store.SpillDirectory))
-        {
-            try
-            {
-                _store.FileSystem.File.Delete(path);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                HttpProxyLog.PurgeFailed(_logger, exception);
-            }
-        }
-    }
 
     private async Task PurgeAsync()
     {

@@ -16,15 +16,15 @@ internal sealed class ExitExchange : IDisposable
     /// <param name="streamId">The stream.</param>
     /// <param name="link">The peer it came from.</param>
     /// <param name="head">The request head.</param>
-    /// <param name="spill">From a peer that cannot be answered: where body pieces beyond the window wait until read; null to keep them in memory.</param>
-    public ExitExchange(Guid streamId, PeerLink link, RequestHead head, BodySpill? spill = null)
+    public ExitExchange(Guid streamId, PeerLink link, RequestHead head)
     {
         StreamId = streamId;
         _link = link;
         Head = head;
         DownloadWindow = new CreditWindow(link.Options.StreamWindowBytes, growsWithGrants: true);
+        var spill = link.WaitingBodies?.For(link.Peer, streamId, fromInitiator: true);
         RequestBody = link.CanSend
-            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner(), link.WaitingBodies?.For(link.Peer, streamId, fromInitiator: true))
+            ? new InboundBody(link.Options.StreamWindowBytes, bytes => link.Post(FrameWriter.Credit(streamId, fromInitiator: false, bytes)), link.NewWindowTuner(), spill)
             : InboundBody.OneWay(link.Options.StreamWindowBytes, spill);
     }
 

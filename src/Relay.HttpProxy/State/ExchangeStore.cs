@@ -30,12 +30,11 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     private readonly GroupCommitDatabase _database;
 
-    private ExchangeStore(GroupCommitDatabase database, IFileSystem fileSystem, string bodyDirectory, string spillDirectory)
+    private ExchangeStore(GroupCommitDatabase database, IFileSystem fileSystem, string bodyDirectory)
     {
         _database = database;
         FileSystem = fileSystem;
         BodyDirectory = bodyDirectory;
-        SpillDirectory = spillDirectory;
     }
 
     /// <summary>Where kept response bodies are written and read; the database itself is on the real disk, where SQLite opens it.</summary>
@@ -44,19 +43,14 @@ internal sealed class ExchangeStore : IAsyncDisposable
     /// <summary>Where kept response bodies live, one file per stream.</summary>
     public string BodyDirectory { get; }
 
-    /// <summary>Where one-way request bodies wait for slow callees (<see cref="Streams.BodySpill"/>); nothing in it outlives a run.</summary>
-    public string SpillDirectory { get; }
-
     public static ExchangeStore Open(IFileSystem fileSystem, string stateDirectory)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
         var bodies = Path.Combine(stateDirectory, "responses");
-        var spills = Path.Combine(stateDirectory, "one-way-bodies");
         OwnerOnlyFiles.CreateDatabaseDirectory(stateDirectory);
         OwnerOnlyFiles.CreateDirectory(fileSystem, bodies);
-        OwnerOnlyFiles.CreateDirectory(fileSystem, spills);
         var database = GroupCommitDatabase.Open(Path.Combine(stateDirectory, FileName), "");
-        var store = new ExchangeStore(database, fileSystem, bodies, spills);
+        var store = new ExchangeStore(database, fileSystem, bodies);
         store.MigrateAsync().GetAwaiter().GetResult();
         return store;
     }
@@ -87,7 +81,6 @@ internal sealed class ExchangeStore : IAsyncDisposable
 
     public string BodyPath(string peer, Guid streamId) => Path.Combine(BodyDirectory, $"{peer}-{streamId:N}.body");
 
-    public string SpillPath(string peer, Guid streamId) => Path.Combine(SpillDirectory, $"{peer}-{streamId:N}.part");
 
     /// <summary>Records that the callee is about to be called; completes once committed, false when it was recorded before.</summary>
     public Task<bool> InsertAsync(StoredExchange exchange, DateTimeOffset now) =>

@@ -4,8 +4,9 @@ using Relay.Layer1.State;
 namespace Relay.HttpProxy.Streams;
 
 /// <summary>
-/// A file that holds, in arrival order, the pieces of a one-way body that did not fit its window in
-/// memory: its sender cannot be asked to wait, so what a slow callee has not read yet waits on disk.
+/// A file that holds, in arrival order, the pieces of a body that did not fit in memory: a one-way
+/// body, whose sender cannot be asked to wait, or the part of a grown window a lagging reader has
+/// not taken yet (<see cref="WaitingBodyFolder"/>).
 /// One writer (the link's loop) appends; one reader (the body's) reads in the same order. The file
 /// is deleted when the body is done with.
 /// </summary>
@@ -63,7 +64,7 @@ internal sealed class BodySpill : IDisposable
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            // Left for the exit side's start, which clears the folder.
+            // Left for the node's next start, which empties the folder.
         }
     }
 }

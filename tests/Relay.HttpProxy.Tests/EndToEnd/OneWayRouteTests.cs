@@ -152,7 +152,7 @@ public sealed class OneWayRouteTests : IAsyncLifetime, IDisposable
         Assert.True(await _callee.GateArrived.WaitAsync(TimeSpan.FromSeconds(30)), "the request never reached the callee");
 
         // The callee reads nothing yet: what is past site-b's window in memory (and the sockets' buffers) waits on disk.
-        var spills = Path.Combine(_relay.OptionsB.Node.StateDirectory, "one-way-bodies");
+        var spills = Path.Combine(_relay.OptionsB.Node.StateDirectory, "waiting-bodies");
         await WaitUntilAsync(() => Directory.EnumerateFiles(spills).Any(), "the body never went to disk");
 
         // The callee takes its time: five stream idle timeouts and ten heartbeat intervals pass while it holds the request.

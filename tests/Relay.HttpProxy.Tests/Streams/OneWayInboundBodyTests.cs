@@ -7,13 +7,13 @@ namespace Relay.HttpProxy.Tests.Streams;
 /// <summary>A one-way body takes whatever comes, grants nothing, and keeps what its window cannot hold on disk, in order.</summary>
 public sealed class OneWayInboundBodyTests
 {
-    private const string SpillPath = "/state/one-way-bodies/site-a-1.part";
+    private const string SpillPath = "/state/waiting-bodies/site-a-1.part";
 
     [Fact]
     public async Task PiecesPastTheWindow_WaitOnDisk_AndReadBackInOrder_ThenTheFileGoes()
     {
         var files = new MockFileSystem();
-        files.Directory.CreateDirectory("/state/one-way-bodies");
+        files.Directory.CreateDirectory("/state/waiting-bodies");
         var body = InboundBody.OneWay(1000, new BodySpill(files, SpillPath));
         var data = Enumerable.Range(0, 2700).Select(i => (byte)(i * 7)).ToArray();
 
