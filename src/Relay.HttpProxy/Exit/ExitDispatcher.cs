@@ -226,12 +226,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private async Task CallAsync(PeerLink link, ExitExchange exchange, string? callerKey)
     {
-        if (!link.CanSend)
-        {
-            await CallOneWayAsync(link, exchange, callerKey).ConfigureAwait(false);
-            return;
-        }
-
+        // A request nobody waits for (a one-way link) keeps its record once complete, with or without
+        // a caller key, so a copy of it is never replayed.
+        var oneWay = !link.CanSend;
         var head = exchange.Head;
         using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
         using var request = CalleeRequestBuilder.Build(head, exchange.StreamId, (Stream?)hashed ?? (head.HasBody ? exchange.RequestBody : null), callerKey);
@@ -241,7 +238,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             await SettleAsync(link, exchange, sent).ConfigureAwait(false);
             if (sent.Outcome != ExitOutcome.Stopping)
             {
-                await CompleteAsync(link, exchange, callerKey, null, null, false).ConfigureAwait(false);
+                await CompleteAsync(link, exchange, callerKey, null, null, false, remember: oneWay).ConfigureAwait(false);
             }
 
             return;
@@ -249,6 +246,12 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
         using (response)
         {
+            if (oneWay)
+            {
+                await CompleteOneWayAsync(link, exchange, callerKey, response, hashed).ConfigureAwait(false);
+                return;
+            }
+
             var responseHead = ResponseStreamer.HeadOf(response);
             using var tee = callerKey is null ? null : new ResponseFileTee(_store.FileSystem, _store.BodyPath(link.Peer, exchange.StreamId), _options.MaxStoredResponseBytes);
             var streamed = await ResponseStreamer.StreamAsync(link, exchange, response, responseHead, tee).ConfigureAwait(false);
@@ -265,47 +268,30 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 HttpProxyLog.ResponseNotKept(_logger, failure, exchange.StreamId, callerKey!);
             }
 
-            // A callee may answer before reading the whole body; a repeat is judged against all of it.
-            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
+            var bodyHash = await BodyHashAsync(exchange, callerKey, hashed).ConfigureAwait(false);
             await CompleteAsync(link, exchange, callerKey, responseHead.Status, FramePayloads.ToBytes(responseHead), kept, bodyHash).ConfigureAwait(false);
             HttpProxyLog.RequestServed(_logger, exchange.StreamId, head.Method, head.Target, responseHead.Status);
             _metrics.Served(link.Peer, responseHead.Status);
         }
     }
 
-    /// <summary>
-    /// Replays a request nobody waits for: the callee's status is what is left of it, logged and counted.
-    /// The record is completed but kept, with or without a caller key, so a copy of it is never replayed.
-    /// </summary>
-    private async Task CallOneWayAsync(PeerLink link, ExitExchange exchange, string? callerKey)
+    /// <summary>The callee's answer to a replayed one-way request: its status is what is left of it, logged and counted.</summary>
+    private async Task CompleteOneWayAsync(PeerLink link, ExitExchange exchange, string? callerKey, HttpResponseMessage response, BodyHashingStream? hashed)
     {
         var head = exchange.Head;
-        using var hashed = callerKey is not null && head.HasBody ? new BodyHashingStream(exchange.RequestBody) : null;
-        using var request = CalleeRequestBuilder.Build(head, exchange.StreamId, (Stream?)hashed ?? (head.HasBody ? exchange.RequestBody : null), callerKey);
-        var (sent, response) = await SendToCalleeAsync(exchange, request).ConfigureAwait(false);
-        if (response is null)
-        {
-            await SettleAsync(link, exchange, sent).ConfigureAwait(false);
-            if (sent.Outcome != ExitOutcome.Stopping)
-            {
-                await CompleteAsync(link, exchange, callerKey, null, null, false, remember: true).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            await DiscardAsync(response, exchange).ConfigureAwait(false);
-            var bodyHash = callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
-            await CompleteAsync(link, exchange, callerKey, status, null, false, bodyHash, remember: true).ConfigureAwait(false);
-            HttpProxyLog.OneWayReplayed(_logger, exchange.StreamId, head.Method, head.Target, link.Peer, status);
-            link.OneWay.CountCalleeStatus(status);
-            _metrics.Served(link.Peer, status);
-            _metrics.OneWay(link.Peer, "exit", "replayed");
-        }
+        var status = (int)response.StatusCode;
+        await DiscardAsync(response, exchange).ConfigureAwait(false);
+        var bodyHash = await BodyHashAsync(exchange, callerKey, hashed).ConfigureAwait(false);
+        await CompleteAsync(link, exchange, callerKey, status, null, false, bodyHash, remember: true).ConfigureAwait(false);
+        HttpProxyLog.OneWayReplayed(_logger, exchange.StreamId, head.Method, head.Target, link.Peer, status);
+        link.OneWay.CountCalleeStatus(status);
+        _metrics.Served(link.Peer, status);
+        _metrics.OneWay(link.Peer, "exit", "replayed");
     }
+
+    // A callee may answer before reading the whole body; a repeat is judged against all of it.
+    private static async ValueTask<byte[]?> BodyHashAsync(ExitExchange exchange, string? callerKey, BodyHashingStream? hashed) =>
+        callerKey is null ? null : hashed is null ? BodyHashingStream.EmptyBodyHash : hashed.Hash ?? await hashed.ReadToEndAsync(exchange.Aborted).ConfigureAwait(false);
 
     // Read so the callee sees its answer taken (a reset could look like a failure to it), but only so much and so long.
     private async Task DiscardAsync(HttpResponseMessage response, ExitExchange exchange)
