@@ -252,6 +252,9 @@ public sealed class Layer1Node : IAsyncDisposable
                 OldestUnacknowledgedAge = outbound.OldestUnacknowledgedAge,
                 SmoothedRoundTrip = outbound.SmoothedRoundTrip,
                 RetransmitTimeout = outbound.RetransmitTimeout,
+                LinkWindowBytes = outbound.LinkWindowBytes,
+                BytesOnLink = outbound.BytesOnLink,
+                BaseRoundTrip = outbound.BaseRoundTrip,
             });
         }
 

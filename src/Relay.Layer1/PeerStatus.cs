@@ -91,4 +91,13 @@ public sealed record PeerStatus
     public required TimeSpan SmoothedRoundTrip { get; init; }
 
     public required TimeSpan RetransmitTimeout { get; init; }
+
+    /// <summary>How many bytes may be on the link to this peer now (see the congestion window); null on a send-only link.</summary>
+    public long? LinkWindowBytes { get; init; }
+
+    /// <summary>Bytes written to this peer and not yet known to have arrived or been lost.</summary>
+    public long BytesOnLink { get; init; }
+
+    /// <summary>The lowest round trip seen lately: the link's delay without a queue; zero before any sample.</summary>
+    public TimeSpan BaseRoundTrip { get; init; }
 }

@@ -97,6 +97,7 @@ internal static class StatusCommand
             else if (peer.Direction != "ReceiveOnly")
             {
                 output.WriteLine($"  sent {peer.Sent}, acked {peer.Acknowledged}, in flight {peer.InFlight} ({Size(peer.InFlightBytes)}), resent {peer.Resent}, oldest unacked {oldest}");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round trip {peer.SmoothedRoundTripMilliseconds / 1000:0.00} s (lowest {peer.BaseRoundTripMilliseconds / 1000:0.00} s), on the link {Size(peer.BytesOnLink)} of {(peer.LinkWindowBytes is { } window ? Size(window) : "-")}"));
             }
 
             if (peer.Direction != "SendOnly")

@@ -46,6 +46,15 @@ public sealed record PeerStatusDocument(
     /// <summary>Lost files from a one-way peer rebuilt from their group's parity file.</summary>
     public long ParityRebuilds { get; init; }
 
+    /// <summary>How many bytes may be on the link to the peer now: cut when a queue builds on a slow link; null on a send-only link.</summary>
+    public long? LinkWindowBytes { get; init; }
+
+    /// <summary>Bytes written to the peer and not yet known to have arrived or been lost.</summary>
+    public long BytesOnLink { get; init; }
+
+    /// <summary>The lowest round trip seen in the last ten minutes: the link's delay without a queue.</summary>
+    public double BaseRoundTripMilliseconds { get; init; }
+
     /// <summary>The highest sequence number held from the peer.</summary>
     public long HighestReceived { get; init; }
 

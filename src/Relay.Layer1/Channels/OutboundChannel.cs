@@ -35,6 +35,7 @@ internal sealed class OutboundChannel : IDisposable
     private readonly List<OutboundFragment> _due = [];
     private readonly int _bodyBudget;
     private readonly OneWaySender? _oneWay;
+    private readonly CongestionWindow? _congestion;
 
     // The estimate is kept for the next run: at the first sample, then at most this often.
     private static readonly TimeSpan KeepEstimateEvery = TimeSpan.FromSeconds(30);
@@ -42,6 +43,7 @@ internal sealed class OutboundChannel : IDisposable
     // Held ranges outlive at least this, and two timeouts on slower links.
     private static readonly TimeSpan HeldRangesLifetime = TimeSpan.FromSeconds(30);
 
+    private ResendScheduler.NewestArrival _newestArrival;
     private long _keptSamples;
     private long _keptTimestamp;
     private long _nextResendScan;
@@ -60,7 +62,6 @@ internal sealed class OutboundChannel : IDisposable
         var options = context.Options;
         var roundTrips = new RoundTripEstimator(options.InitialRetransmitTimeout, options.MinRetransmitTimeout, options.MaxRetransmitTimeout);
         SeedEstimate(roundTrips, context, peer);
-        _acks = new PeerAckTracker(context.Time, roundTrips, HeldRangesLifetime);
         _scheduler = new ResendScheduler(context.Time, roundTrips);
         _outbox = new OutboxWriter(context, peer, counters);
         _bodyBudget = BodyBudget(context.Codec, options.MaxFileBytes);
@@ -69,6 +70,13 @@ internal sealed class OutboundChannel : IDisposable
             _oneWay = new OneWaySender(context, peer, sendOnly, _outbox, counters, spool, currentAck, epoch);
             _bodyBudget = OneWaySender.DataBodyBudget(_bodyBudget, sendOnly);
         }
+        else
+        {
+            // A few files always fit, so a link with noisy delays keeps moving.
+            _congestion = new CongestionWindow(context.Time, 2L * _bodyBudget, options.MaxUnacknowledgedBytes);
+        }
+
+        _acks = new PeerAckTracker(context.Time, roundTrips, HeldRangesLifetime, _congestion is null ? null : (roundTrip, fragment) => _congestion.OnRoundTrip(roundTrip, fragment.InLinkAtSend));
         var maxFragmentData = _bodyBudget - BodyRecords.AckRecordLength(BodyRecords.MaxAckRanges) - BodyRecords.FragmentHeaderLength;
         _window = new SendWindow(context, peer, state, spool, maxFragmentData);
 
@@ -135,8 +143,14 @@ internal sealed class OutboundChannel : IDisposable
         bool isNewer;
         lock (_gate)
         {
+            var heldBefore = _acks.Held;
             isNewer = _acks.TakeNewer(ack, _window.Unacked, _window.NextUnsentSequence);
             KeepEstimate();
+            if (_congestion is not null && isNewer && LeaveLink(heldBefore, ack) && _window.HasUnsent)
+            {
+                Wake();
+            }
+
             var (advanced, completions, spooled, cumulative) = _window.Release(ack.Cumulative);
             if (!advanced)
             {
@@ -173,6 +187,54 @@ internal sealed class OutboundChannel : IDisposable
         return true;
     }
 
+    // Fragments the ack newly reports held (or covers cumulatively) are off the link; each is visited
+    // once, as only what the previous ack did not already list is walked. True when any left.
+    private bool LeaveLink(IReadOnlyList<SequenceRange> heldBefore, AckState ack)
+    {
+        var congestion = _congestion!;
+        var unacked = _window.Unacked;
+        var inLinkBefore = congestion.InLinkBytes;
+        var sentEnd = _window.NextUnsentSequence;
+        var newestBefore = _newestArrival.SentTimestamp;
+        var newestSent = newestBefore;
+        for (var sequence = unacked.FirstSequence; sequence <= Math.Min(ack.Cumulative, sentEnd - 1); sequence++)
+        {
+            Arrived(unacked[sequence]);
+        }
+
+        foreach (var range in AckRanges.Subtract(ack.Ranges, heldBefore))
+        {
+            for (var sequence = Math.Max(range.From, unacked.FirstSequence); sequence <= Math.Min(range.To, sentEnd - 1); sequence++)
+            {
+                Arrived(unacked[sequence]);
+            }
+        }
+
+        if (newestSent > newestBefore)
+        {
+            // Resends may now be due sooner than the scan planned.
+            _nextResendScan = 0;
+            Wake();
+        }
+
+        return congestion.InLinkBytes < inLinkBefore;
+
+        void Arrived(OutboundFragment fragment)
+        {
+            // Only a copy still on the link says when it arrived: an earlier copy's arrival would
+            // make the round trip look shorter than it is (Karn's rule, applied to time order).
+            // A round trip shorter than the link's lowest means an earlier copy arrived late: no evidence.
+            var roundTrip = _context.Time.GetElapsedTime(fragment.LastSentTimestamp);
+            if (fragment.InLink && fragment.LastSentTimestamp > newestSent && roundTrip >= congestion.BaseRoundTrip)
+            {
+                newestSent = fragment.LastSentTimestamp;
+                _newestArrival = new ResendScheduler.NewestArrival(newestSent, roundTrip, congestion.BaseRoundTrip / 8);
+            }
+
+            congestion.OnLeftLink(fragment);
+        }
+    }
+
     /// <summary>The reverse channel has news for the peer: send an ack soon, alone if nothing else is going.</summary>
     public void RequestAck()
     {
@@ -194,7 +256,7 @@ internal sealed class OutboundChannel : IDisposable
         Wake();
     }
 
-    public (long QueuedThrough, int InFlight, long UnacknowledgedBytes, TimeSpan? OldestUnacknowledgedAge, TimeSpan SmoothedRoundTrip, TimeSpan RetransmitTimeout) Snapshot()
+    public (long QueuedThrough, int InFlight, long UnacknowledgedBytes, TimeSpan? OldestUnacknowledgedAge, TimeSpan SmoothedRoundTrip, TimeSpan RetransmitTimeout, long? LinkWindowBytes, long BytesOnLink, TimeSpan BaseRoundTrip) Snapshot()
     {
         lock (_gate)
         {
@@ -205,7 +267,8 @@ internal sealed class OutboundChannel : IDisposable
                 oldest = _context.Time.GetElapsedTime(unacked[unacked.FirstSequence].LastSentTimestamp);
             }
 
-            return (_window.NextSequence - 1, unacked.Count, _window.UnacknowledgedBytes, oldest, _acks.RoundTrips.Smoothed, _acks.RoundTrips.RetransmitTimeout);
+            return (_window.NextSequence - 1, unacked.Count, _window.UnacknowledgedBytes, oldest, _acks.RoundTrips.Smoothed, _acks.RoundTrips.RetransmitTimeout,
+                _congestion?.Size, _congestion?.InLinkBytes ?? 0, _congestion?.BaseRoundTrip ?? TimeSpan.Zero);
         }
     }
 
@@ -291,7 +354,7 @@ internal sealed class OutboundChannel : IDisposable
             return Build(Batch(), now);
         }
 
-        if (_resendQueue.Count == 0 && !_window.HasUnsent)
+        if (_resendQueue.Count == 0 && !NewDataMayGo())
         {
             if (!_ackRequested || _oneWay is not null)
             {
@@ -331,6 +394,7 @@ internal sealed class OutboundChannel : IDisposable
 
             fragment.SendCount++;
             fragment.LastSentTimestamp = now;
+            _congestion?.OnWritten(fragment);
         }
 
         if (fragments.Count == 0 && !_ackRequested)
@@ -371,6 +435,7 @@ internal sealed class OutboundChannel : IDisposable
             used += resend.RecordLength;
         }
 
+        var added = 0L;
         while (_window.HasUnsent)
         {
             var fragment = _window.PeekUnsent();
@@ -378,6 +443,14 @@ internal sealed class OutboundChannel : IDisposable
             {
                 break;
             }
+
+            if (_congestion is not null && !_congestion.HasRoomFor(added + fragment.DataLength))
+            {
+                _congestion.MarkLimited();
+                break;
+            }
+
+            added += fragment.DataLength;
 
             fragments.Add(fragment);
             used += fragment.RecordLength;
@@ -421,12 +494,31 @@ internal sealed class OutboundChannel : IDisposable
     {
         _acks.ForgetStaleHeld(now);
         _due.Clear();
-        _nextResendScan = _scheduler.Scan(_window.Unacked, _window.NextUnsentSequence, _acks.Held, _lastCumulativeAdvance, now, _due);
+        _nextResendScan = _scheduler.Scan(_window.Unacked, _window.NextUnsentSequence, _acks.Held, _lastCumulativeAdvance, now, _due, _newestArrival);
         foreach (var fragment in _due)
         {
+            // Taken for lost: the copy no longer occupies the link, and its resend is counted when written.
             fragment.QueuedForResend = true;
+            _congestion?.OnLeftLink(fragment);
             _resendQueue.Enqueue(fragment);
         }
+    }
+
+    // Unsent data exists and the link has room for at least its next fragment.
+    private bool NewDataMayGo()
+    {
+        if (!_window.HasUnsent)
+        {
+            return false;
+        }
+
+        if (_congestion is null || _congestion.HasRoomFor(_window.PeekUnsent().DataLength))
+        {
+            return true;
+        }
+
+        _congestion.MarkLimited();
+        return false;
     }
 
     private AckState TakeAck()

@@ -87,6 +87,12 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
     /// <summary>On a send-only channel: every copy of its file and its group's parity are written, so it may leave the window.</summary>
     public bool Settled { get; set; }
 
+    /// <summary>Its newest copy is on the link: written, neither reported held by the peer nor taken for lost.</summary>
+    public bool InLink { get; set; }
+
+    /// <summary>The channel's bytes on the link just after its newest copy was written.</summary>
+    public long InLinkAtSend { get; set; }
+
     /// <summary>True while the fragment waits in the resend queue, so a scan does not queue it twice.</summary>
     public bool QueuedForResend { get; set; }
 

@@ -4,7 +4,7 @@ namespace Relay.Layer1.Channels;
 /// What the peer's newest ack says it holds of this channel, and the round trips measured from the
 /// acks. Acks are state: only one with a higher ack id replaces the ranges.
 /// </summary>
-internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator roundTrips, TimeSpan heldRangesLifetime)
+internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator roundTrips, TimeSpan heldRangesLifetime, Action<TimeSpan, OutboundFragment>? sampled = null)
 {
     private long _ackId = -1;
     private long _heldTimestamp;
@@ -64,7 +64,9 @@ internal sealed class PeerAckTracker(TimeProvider time, RoundTripEstimator round
         var fragment = unacked[top];
         if (fragment.SendCount == 1)
         {
-            RoundTrips.AddSample(time.GetElapsedTime(fragment.LastSentTimestamp, time.GetTimestamp()));
+            var roundTrip = time.GetElapsedTime(fragment.LastSentTimestamp, time.GetTimestamp());
+            RoundTrips.AddSample(roundTrip);
+            sampled?.Invoke(roundTrip, fragment);
             _karnSampled = true;
         }
         else if (!_karnSampled && fragment.FirstSentTimestamp > 0)

@@ -12,6 +12,10 @@ namespace Relay.Layer1.Channels;
 ///    consuming, what is queued behind is late, not lost).
 /// 2. Selective-ack loss (in the spirit of RFC 8985): a fragment the peer does not hold, below one it
 ///    does, is lost once a smoothed round trip and a reordering allowance have passed since its write.
+/// 3. Time-ordered loss (RACK, RFC 8985): a fragment written before the newest-written fragment known
+///    to have arrived is lost once that fragment's round trip and a reordering allowance have passed
+///    since its own write. On a link that delivers in order this finds a loss one round trip after
+///    it happened, however much a queue has inflated the smoothed estimate.
 /// </remarks>
 internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roundTrips)
 {
@@ -26,8 +30,9 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
     /// below <paramref name="endSequence"/> that was sent, is not already queued, is not held by the
     /// peer and whose time has come; returns the timestamp of the next scan.
     /// </summary>
-    public long Scan(FragmentDeque unacked, long endSequence, IReadOnlyList<SequenceRange> peerHeld, long lastCumulativeAdvance, long now, List<OutboundFragment> due)
+    public long Scan(FragmentDeque unacked, long endSequence, IReadOnlyList<SequenceRange> peerHeld, long lastCumulativeAdvance, long now, List<OutboundFragment> due, NewestArrival newest = default)
     {
+        var arrivalWindow = Ticks(newest.RoundTrip + (newest.Reordering > ReorderingAllowance ? newest.Reordering : ReorderingAllowance), frequency: time.TimestampFrequency);
         var frequency = time.TimestampFrequency;
         var next = now + Ticks(roundTrips.RetransmitTimeout, frequency);
         var highestHeld = peerHeld.Count > 0 ? peerHeld[^1].To : 0;
@@ -48,6 +53,11 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
                 dueAt = Math.Min(dueAt, fragment.LastSentTimestamp + lossWindow);
             }
 
+            if (newest.SentTimestamp > fragment.LastSentTimestamp)
+            {
+                dueAt = Math.Min(dueAt, fragment.LastSentTimestamp + arrivalWindow);
+            }
+
             if (dueAt <= now)
             {
                 due.Add(fragment);
@@ -60,6 +70,9 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
 
         return Math.Max(next, now + Ticks(MinimumScanInterval, frequency));
     }
+
+    /// <summary>The newest-written fragment known to have arrived: when it was written, the round trip it took, and the reordering to allow.</summary>
+    public readonly record struct NewestArrival(long SentTimestamp, TimeSpan RoundTrip, TimeSpan Reordering);
 
     private static long Ticks(TimeSpan span, long frequency) => (long)(span.TotalSeconds * frequency);
 }
