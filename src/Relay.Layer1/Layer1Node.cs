@@ -244,6 +244,7 @@ public sealed class Layer1Node : IAsyncDisposable
                 HeldBytes = inbound.HeldBytes,
                 HeldOnDiskBytes = inbound.HeldOnDiskBytes,
                 HeldWritesFailed = Interlocked.Read(ref counters.HeldWritesFailed),
+                HeldReadsFailed = Interlocked.Read(ref counters.HeldReadsFailed),
                 HighestReceived = inbound.HighestReceived,
                 MissingFragments = inbound.Missing,
                 Gaps = inbound.Gaps,

@@ -69,6 +69,9 @@ public sealed record PeerStatus
     /// <summary>Held fragments that could not be written to disk (a full disk): dropped, they come again.</summary>
     public long HeldWritesFailed { get; init; }
 
+    /// <summary>Held fragments whose bytes could not be read back from disk: forgotten, they come again.</summary>
+    public long HeldReadsFailed { get; init; }
+
     /// <summary>The highest sequence number held from the peer since this node opened (or handled before).</summary>
     public long HighestReceived { get; init; }
 

@@ -50,6 +50,9 @@ internal sealed class InboundChannel : IDisposable
 
     private long _onDiskBytes;
 
+    // Held fragments lost to a failed read since the last ack was asked for: the peer must hear of it.
+    private bool _forgotHeld;
+
     public InboundChannel(NodeContext context, string peer, SequenceRangeSet handled, long ackEpoch, ChannelCounters counters)
     {
         _context = context;
@@ -133,6 +136,7 @@ internal sealed class InboundChannel : IDisposable
 
             Interlocked.Add(ref _counters.FragmentsReceived, accepted);
             DeliverReady();
+            _forgotHeld = false;
         }
 
         // Duplicates are answered too: they mean the peer has not seen our ack.
@@ -146,6 +150,7 @@ internal sealed class InboundChannel : IDisposable
         byte[] snapshot;
         long version;
         long cumulative;
+        bool forgot;
         lock (_gate)
         {
             if (_handled.Contains(message.Sequence))
@@ -164,6 +169,13 @@ internal sealed class InboundChannel : IDisposable
 
             // Memory freed: a message waiting on disk for room may go now.
             DeliverReady();
+            forgot = _forgotHeld;
+            _forgotHeld = false;
+        }
+
+        if (forgot)
+        {
+            AckNeeded?.Invoke();
         }
 
         await _context.Store.SaveHandledAsync(Peer, snapshot, _context.Clock.Current).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -311,7 +323,7 @@ internal sealed class InboundChannel : IDisposable
     }
 
     // Fragments arrive as separate buffers, some in memory, some on disk; the application gets the
-    // message in one, read from disk straight into it. Null when the disk fails: all stays held.
+    // message in one, read from disk straight into it. Null when the disk fails.
     private PooledCopy? Assemble(long from, long to, int length)
     {
         var buffer = length < PooledCopy.Threshold ? new byte[length] : ArrayPool<byte>.Shared.Rent(length);
@@ -338,6 +350,7 @@ internal sealed class InboundChannel : IDisposable
                 ArrayPool<byte>.Shared.Return(pooled);
             }
 
+            ForgetSpilled(from, to);
             return null;
         }
 
@@ -360,6 +373,31 @@ internal sealed class InboundChannel : IDisposable
         }
 
         return new PooledCopy(buffer.AsMemory(0, length), pooled);
+    }
+
+    // The message's bytes on disk cannot be read: they are no longer held, so the next ack leaves them
+    // out and the sender sends them again, as after a restart.
+    private void ForgetSpilled(long from, long to)
+    {
+        var now = _context.Time.GetUtcNow();
+        for (var sequence = from; sequence <= to; sequence++)
+        {
+            var fragment = _held[sequence];
+            if (fragment.Spilled is not { } location)
+            {
+                continue;
+            }
+
+            _spill.Release(location);
+            _held.Remove(sequence);
+            _have.Remove(sequence);
+            _gaps.Reopen(sequence, now);
+            _heldBytes -= fragment.Length;
+            _onDiskBytes -= fragment.Length;
+            Interlocked.Increment(ref _counters.HeldReadsFailed);
+        }
+
+        _forgotHeld = true;
     }
 
     // The last sequence of the run that starts at the next to deliver and is held in memory throughout.

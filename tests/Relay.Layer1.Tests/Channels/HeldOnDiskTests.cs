@@ -161,6 +161,35 @@ public sealed class HeldOnDiskTests : IAsyncDisposable
         Assert.Empty(_fileSystem.Directory.GetFiles(HeldFolder));
     }
 
+    [Fact]
+    public async Task FragmentWhoseBytesCannotBeReadBack_IsForgotten_AndTakenWhenResent()
+    {
+        var channel = Open();
+
+        // The spill file is opened by the first fragment that goes to disk, 5; its first read fails.
+        _fileSystem.FailReads(1);
+        channel.Accept([.. Enumerable.Range(2, 5).Select(sequence => Whole(sequence, Payload(sequence)))]);
+        Assert.Equal(2L * FragmentBytes, channel.Snapshot().HeldOnDiskBytes);
+        channel.Accept([Whole(1, Payload(1))]);
+        for (var sequence = 1; sequence <= 4; sequence++)
+        {
+            await ReceiveAndHandleAsync(channel, sequence, sequence, Payload(sequence));
+        }
+
+        Assert.Contains(Peer, await _logger.NextAsync(1205), StringComparison.Ordinal);
+        Assert.Equal(1, _fileSystem.ReadsFailed);
+        Assert.Equal(1, Interlocked.Read(ref _counters.HeldReadsFailed));
+        var forgotten = channel.Snapshot();
+        Assert.Equal((1L, FragmentBytes * 1L, 1L), (forgotten.Held, forgotten.HeldOnDiskBytes, forgotten.Missing));
+        Assert.Equal([new SequenceRange(6, 6)], channel.CurrentAck().Ranges);
+
+        // The sender sends 5 again; 6 reads back from disk behind it.
+        Assert.Equal(1, channel.Accept([Whole(5, Payload(5))]));
+        await ReceiveAndHandleAsync(channel, 5, 5, Payload(5));
+        await ReceiveAndHandleAsync(channel, 6, 6, Payload(6));
+        Assert.Empty(_fileSystem.Directory.GetFiles(HeldFolder));
+    }
+
     private InboundChannel Open()
     {
         var options = TestNodes.Options(_state.Path, "/exchange/out", "/exchange/in", maxFileBytes: 32 * 1024);
