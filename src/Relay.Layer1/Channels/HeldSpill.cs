@@ -107,7 +107,7 @@ internal sealed class HeldSpill : IDisposable
     }
 
     /// <summary>Reads a fragment's bytes back into <paramref name="destination"/>, which must be its length.</summary>
-    /// <exception cref="IOException">The file could not be read; the fragment stays held.</exception>
+    /// <exception cref="IOException">The file could not be read.</exception>
     public void Read(SpilledBytes location, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
