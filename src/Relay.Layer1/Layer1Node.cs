@@ -130,6 +130,7 @@ public sealed class Layer1Node : IAsyncDisposable
 
                 // A receive-only node writes nothing to its peer, acks included.
                 inbound.AckNeeded = direction == PeerDirection.ReceiveOnly ? null : outbound.RequestAck;
+                // Kept bodies are, like held fragments, data from the peer kept on disk ahead of use: the same bound serves.
                 var rebuilder = direction == PeerDirection.ReceiveOnly
                     ? new ParityRebuilder(fileSystem, options.StateDirectory, peer, options.MaxHeldBytes, logger)
                     : null;
@@ -240,6 +241,10 @@ public sealed class Layer1Node : IAsyncDisposable
                 Handled = Interlocked.Read(ref counters.MessagesHandled),
                 HandledThrough = inbound.HandledThrough,
                 HeldFragments = inbound.Held,
+                HeldBytes = inbound.HeldBytes,
+                HeldOnDiskBytes = inbound.HeldOnDiskBytes,
+                HeldWritesFailed = Interlocked.Read(ref counters.HeldWritesFailed),
+                HeldReadsFailed = Interlocked.Read(ref counters.HeldReadsFailed),
                 HighestReceived = inbound.HighestReceived,
                 MissingFragments = inbound.Missing,
                 Gaps = inbound.Gaps,
@@ -285,6 +290,7 @@ public sealed class Layer1Node : IAsyncDisposable
         foreach (var channels in _peers.Values)
         {
             channels.Outbound.Dispose();
+            channels.Inbound.Dispose();
         }
 
         await _context.Store.DisposeAsync().ConfigureAwait(false);

@@ -54,10 +54,20 @@ public sealed class Layer1Options
     public long MaxUnacknowledgedInMemoryBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Bytes a receiver holds in memory per channel (out of order, or delivered but not yet handled).
-    /// Past it, fragments that arrive out of order are dropped and come again.
+    /// Bytes a receiver holds per channel, in memory and on disk together: fragments that arrived out
+    /// of order or wait for the rest of their message, and messages delivered but not yet handled.
+    /// Past it, fragments that arrive out of order are dropped and come again. Large, because a lossy
+    /// link keeps a window's worth arriving above each gap while the gap is sent again.
     /// </summary>
-    public long MaxHeldBytes { get; set; } = 128L * 1024 * 1024;
+    public long MaxHeldBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// The part of <see cref="MaxHeldBytes"/> kept in memory; held fragments beyond it wait in files
+    /// under the state directory (<c>held/</c>, emptied at start) and are read back when their turn
+    /// comes. The fragment the stream waits for next, and what follows it in the same file, stays in
+    /// memory even past this bound unless messages the application has not yet handled fill it.
+    /// </summary>
+    public long MaxHeldInMemoryBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>How often the inbox is listed in case the file system delivers no change events (SMB, NFS).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

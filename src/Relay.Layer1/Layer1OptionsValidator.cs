@@ -25,6 +25,8 @@ public sealed class Layer1OptionsValidator : IValidateOptions<Layer1Options>
         Require(failures, options.MaxUnacknowledgedBytes >= options.MaxFileBytes, nameof(options.MaxUnacknowledgedBytes), "must be at least MaxFileBytes");
         Require(failures, options.MaxUnacknowledgedInMemoryBytes > 0, nameof(options.MaxUnacknowledgedInMemoryBytes), "must be positive");
         Require(failures, options.MaxHeldBytes >= options.MaxFileBytes, nameof(options.MaxHeldBytes), "must be at least MaxFileBytes");
+        Require(failures, options.MaxHeldInMemoryBytes >= options.MaxFileBytes, nameof(options.MaxHeldInMemoryBytes), "must be at least MaxFileBytes (a fragment is at most one file's body, and memory must hold the one the stream waits for)");
+        Require(failures, options.MaxHeldInMemoryBytes <= options.MaxHeldBytes, nameof(options.MaxHeldInMemoryBytes), "must be at most MaxHeldBytes (which bounds memory and disk together)");
         Require(failures, options.PollInterval > TimeSpan.Zero, nameof(options.PollInterval), "must be positive");
         Require(failures, options.LoopRestartDelay > TimeSpan.Zero && options.LoopRestartDelay <= TimeSpan.FromMinutes(1), nameof(options.LoopRestartDelay), "must be positive and at most a minute");
         Require(failures, options.MaxFileAge > TimeSpan.Zero, nameof(options.MaxFileAge), "must be positive");

@@ -57,8 +57,20 @@ public sealed record PeerStatus
     /// <summary>Every message from the peer up to this sequence number is handled, durably.</summary>
     public required long HandledThrough { get; init; }
 
-    /// <summary>Fragments from the peer held in memory: out of order, or waiting for the rest of their message.</summary>
+    /// <summary>Fragments from the peer held, in memory or on disk: out of order, or waiting for the rest of their message.</summary>
     public required long HeldFragments { get; init; }
+
+    /// <summary>Bytes from the peer held, in memory and on disk, with messages delivered but not yet handled (bounded by <c>MaxHeldBytes</c>).</summary>
+    public long HeldBytes { get; init; }
+
+    /// <summary>The part of <see cref="HeldBytes"/> waiting on disk, past <c>MaxHeldInMemoryBytes</c>.</summary>
+    public long HeldOnDiskBytes { get; init; }
+
+    /// <summary>Held fragments that could not be written to disk (a full disk): dropped, they come again.</summary>
+    public long HeldWritesFailed { get; init; }
+
+    /// <summary>Held fragments whose bytes could not be read back from disk: forgotten, they come again.</summary>
+    public long HeldReadsFailed { get; init; }
 
     /// <summary>The highest sequence number held from the peer since this node opened (or handled before).</summary>
     public long HighestReceived { get; init; }

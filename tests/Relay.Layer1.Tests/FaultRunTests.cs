@@ -41,6 +41,35 @@ public sealed class FaultRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task HeldDataBeyondOneFileOfMemory_WaitsOnDisk_AndEveryMessageArrivesOnceInOrderByteIdentical()
+    {
+        // Memory for one file's fragments: nearly everything held above a gap waits on disk.
+        var fromA = TestPayloads.MixedSizes(seed: 7, count: 1500, largeCount: 4);
+        var fromB = TestPayloads.MixedSizes(seed: 8, count: 300, largeCount: 1);
+        await using var run = new FaultRun(HostileLink with { Seed = 55 }, fromA, fromB, options => options.MaxHeldInMemoryBytes = options.MaxFileBytes);
+
+        await run.StartAsync();
+        long mostOnDisk = 0;
+        await Eventually.TrueAsync(
+            () =>
+            {
+                mostOnDisk = Math.Max(mostOnDisk, run.B.Node.GetStatus().Peers.Single().HeldOnDiskBytes);
+                return run.A.AllReceived.IsCompleted && run.B.AllReceived.IsCompleted;
+            },
+            RunLimit,
+            "both sides receive everything");
+
+        AssertClean(run);
+        Assert.Equal(fromA.Length, run.B.Received);
+        Assert.True(mostOnDisk > 0, "site-b held fragments on disk");
+        var status = run.B.Node.GetStatus().Peers.Single();
+        Assert.Equal((0L, 0L), (status.HeldBytes, status.HeldOnDiskBytes));
+        Assert.Empty(Directory.GetFiles(Path.Combine(run.B.StateDirectory, "held", "site-a")));
+        output.WriteLine($"site-b held at most {mostOnDisk} bytes on disk at one look");
+        Report(run);
+    }
+
+    [Fact]
     public async Task NodesReopenedMidRun_ThroughAHostileLink_LoseNothingAndDeliverNothingTwice()
     {
         var fromA = TestPayloads.MixedSizes(seed: 3, count: 2500, largeCount: 4);

@@ -6,8 +6,8 @@ namespace Relay.Tests.Shared;
 
 /// <summary>
 /// An in-memory file system whose renames, deletes and writes can be made to fail, for paths a
-/// predicate picks: a rename or delete that throws, a disk that is full (every write fails), and a
-/// write cut off part way (the first bytes land, then the disk fills).
+/// predicate picks: a rename or delete that throws, a disk that is full (every write fails), a
+/// write cut off part way (the first bytes land, then the disk fills), and a read that fails.
 /// </summary>
 internal sealed class FaultyFileSystem : MockFileSystem
 {
@@ -19,6 +19,7 @@ internal sealed class FaultyFileSystem : MockFileSystem
     private int _renameFailures;
     private int _deleteFailures;
     private int _writeFailures;
+    private int _readFailures;
     private long _bytesBeforeFailure = -1;
 
     public FaultyFileSystem()
@@ -41,6 +42,8 @@ internal sealed class FaultyFileSystem : MockFileSystem
 
     public int DeletesFailed { get; private set; }
 
+    public int ReadsFailed { get; private set; }
+
     /// <summary>The next <paramref name="count"/> renames onto an affected path throw.</summary>
     public void FailRenames(int count) => Volatile.Write(ref _renameFailures, count);
 
@@ -56,6 +59,9 @@ internal sealed class FaultyFileSystem : MockFileSystem
         Volatile.Write(ref _bytesBeforeFailure, bytesBeforeFailure);
         Volatile.Write(ref _writeFailures, count);
     }
+
+    /// <summary>The next <paramref name="count"/> reads from affected files opened after this call fail as a bad disk does.</summary>
+    public void FailReads(int count) => Volatile.Write(ref _readFailures, count);
 
     private bool IsAffected(string path) => Affects?.Invoke(path) ?? true;
 
@@ -110,6 +116,20 @@ internal sealed class FaultyFileSystem : MockFileSystem
         }
 
         WritesFailed++;
+        return true;
+    }
+
+    private bool MayFailReads(string path, FileAccess access) => access != FileAccess.Write && IsAffected(path) && Volatile.Read(ref _readFailures) > 0;
+
+    private bool TakeReadFailure()
+    {
+        if (Interlocked.Decrement(ref _readFailures) < 0)
+        {
+            Interlocked.Exchange(ref _readFailures, 0);
+            return false;
+        }
+
+        ReadsFailed++;
         return true;
     }
 
@@ -171,7 +191,12 @@ internal sealed class FaultyFileSystem : MockFileSystem
 
         private FileSystemStream Wrap(string path, FileAccess access, FileSystemStream stream)
         {
-            return owner.MayFailWrites(path, access) ? new FillingStream(owner, stream, path, Volatile.Read(ref owner._bytesBeforeFailure)) : stream;
+            if (owner.MayFailWrites(path, access))
+            {
+                return new FillingStream(owner, stream, path, Volatile.Read(ref owner._bytesBeforeFailure));
+            }
+
+            return owner.MayFailReads(path, access) ? new FailingReadStream(owner, stream, path) : stream;
         }
     }
 
@@ -207,6 +232,25 @@ internal sealed class FaultyFileSystem : MockFileSystem
             Write(buffer.Span);
             return ValueTask.CompletedTask;
         }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    // Reads fail while failures are armed, then pass through.
+    private sealed class FailingReadStream(FaultyFileSystem owner, FileSystemStream inner, string path) : FileSystemStream(inner, path, inner.IsAsync)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer) =>
+            owner.TakeReadFailure() ? throw new IOException("Input/output error (injected).") : base.Read(buffer);
 
         protected override void Dispose(bool disposing)
         {

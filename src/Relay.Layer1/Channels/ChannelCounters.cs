@@ -24,6 +24,8 @@ internal sealed class ChannelCounters
     public long ParityFilesWritten;
     public long ParityRebuilds;
     public long DuplicateFiles;
+    public long HeldWritesFailed;
+    public long HeldReadsFailed;
     private FileWriteFailure? _lastWriteFailure;
 
     public FileWriteFailure? LastWriteFailure => Volatile.Read(ref _lastWriteFailure);

@@ -66,8 +66,69 @@ internal sealed class GapTracker
         }
     }
 
+    /// <summary>
+    /// A held fragment was lost again: it is missing, since <paramref name="now"/> or since the gap it
+    /// joins opened. The highest one lost lowers <see cref="Highest"/> to the one held below it instead.
+    /// </summary>
+    public void Reopen(long sequence, DateTimeOffset now)
+    {
+        if (sequence > Highest || Find(sequence) >= 0)
+        {
+            return;
+        }
+
+        var below = Find(sequence - 1);
+        if (sequence == Highest)
+        {
+            if (below >= 0)
+            {
+                Missing -= _gaps[below].To - _gaps[below].From + 1;
+                Highest = _gaps[below].From - 1;
+                _gaps.RemoveAt(below);
+            }
+            else
+            {
+                Highest = sequence - 1;
+            }
+
+            return;
+        }
+
+        Missing++;
+        var above = Find(sequence + 1);
+        var gap = new SequenceGap(sequence, sequence, now);
+        if (above >= 0)
+        {
+            gap = new SequenceGap(sequence, _gaps[above].To, Earlier(now, _gaps[above].Since));
+            _gaps.RemoveAt(above);
+        }
+
+        if (below >= 0)
+        {
+            gap = new SequenceGap(_gaps[below].From, gap.To, Earlier(gap.Since, _gaps[below].Since));
+            _gaps[below] = gap;
+            return;
+        }
+
+        _gaps.Insert(InsertionIndex(sequence), gap);
+    }
+
     /// <summary>The lowest <paramref name="limit"/> gaps, lowest first.</summary>
     public IReadOnlyList<SequenceGap> Lowest(int limit) => _gaps.Take(limit).ToList();
+
+    private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    // Where a gap starting at sequence goes to keep them sorted.
+    private int InsertionIndex(long sequence)
+    {
+        var index = 0;
+        while (index < _gaps.Count && _gaps[index].From < sequence)
+        {
+            index++;
+        }
+
+        return index;
+    }
 
     // Gaps are disjoint and sorted: a binary search by their starts.
     private int Find(long sequence)

@@ -23,20 +23,6 @@ internal readonly record struct PooledCopy(ReadOnlyMemory<byte> Memory, byte[]? 
         return new PooledCopy(buffer.AsMemory(0, source.Length), buffer);
     }
 
-    public static PooledCopy Concatenate(List<PooledCopy> parts, int length)
-    {
-        var buffer = length < Threshold ? new byte[length] : ArrayPool<byte>.Shared.Rent(length);
-        var offset = 0;
-        foreach (var part in parts)
-        {
-            part.Memory.Span.CopyTo(buffer.AsSpan(offset));
-            offset += part.Memory.Length;
-            part.Return();
-        }
-
-        return new PooledCopy(buffer.AsMemory(0, length), length < Threshold ? null : buffer);
-    }
-
     public void Return()
     {
         if (Pooled is not null)

@@ -71,6 +71,42 @@ internal sealed class SequenceRangeSet
         return true;
     }
 
+    /// <summary>Takes one number out again (a receiver that lost what it held); returns true when it was in.</summary>
+    public bool Remove(long sequence)
+    {
+        if (sequence <= Cumulative)
+        {
+            var through = Cumulative;
+            Cumulative = sequence - 1;
+            if (sequence < through)
+            {
+                _ranges.Insert(0, new SequenceRange(sequence + 1, through));
+            }
+
+            return true;
+        }
+
+        var index = FindFirstEndingAtOrAfter(sequence);
+        if (index == _ranges.Count || _ranges[index].From > sequence)
+        {
+            return false;
+        }
+
+        var range = _ranges[index];
+        _ranges.RemoveAt(index);
+        if (sequence < range.To)
+        {
+            _ranges.Insert(index, new SequenceRange(sequence + 1, range.To));
+        }
+
+        if (sequence > range.From)
+        {
+            _ranges.Insert(index, new SequenceRange(range.From, sequence - 1));
+        }
+
+        return true;
+    }
+
     /// <summary>Raises the watermark (the peer or our own durable state says everything up to it is done).</summary>
     public void AdvanceCumulative(long cumulative)
     {

@@ -74,6 +74,12 @@ internal static partial class Layer1Log
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Could not forget what was sent to {Peer} past its retention; tried again later")]
     public static partial void SentPurgeFailed(ILogger logger, Exception exception, string peer);
 
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Could not keep a fragment of {Length} bytes from {Peer} on disk while it waits for its turn; it is dropped and comes again")]
+    public static partial void HeldWriteFailed(ILogger logger, Exception exception, string peer, int length);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Could not read back the held message {Sequence} from {Peer}; what of it was on disk is forgotten and comes again")]
+    public static partial void HeldReadFailed(ILogger logger, Exception exception, string peer, long sequence);
+
     [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "A state write failed")]
     public static partial void StateWriteFailed(ILogger logger, Exception exception);
 }

@@ -53,6 +53,36 @@ public sealed class RelayConfigurationTests : CliTestFolder
         Assert.Contains(failure.Failures, f => f.StartsWith("Relay:Exchange:Inbox ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("1048576", "must be at least MaxFileBytes")]
+    [InlineData("1073741824", "must be at most MaxHeldBytes")]
+    public async Task HeldInMemoryBound_OutsideItsRange_IsReportedByItsKey(string bytes, string rule)
+    {
+        // MaxFileBytes is 16 MiB and MaxHeldBytes 512 MiB by default.
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Inbox\": \"exchange\"",
+            $"\"Inbox\": \"exchange\", \"MaxHeldInMemoryBytes\": {bytes}",
+            StringComparison.Ordinal));
+
+        var failure = Assert.Throws<OptionsValidationException>(() => RelayConfiguration.Load(config));
+
+        var message = Assert.Single(failure.Failures);
+        Assert.StartsWith("Relay:Exchange:MaxHeldInMemoryBytes " + rule, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeldInMemoryBound_IsBoundFromTheExchangeSection()
+    {
+        var config = await WriteNodeAsync(ValidIngressNode.Replace(
+            "\"Inbox\": \"exchange\"",
+            "\"Inbox\": \"exchange\", \"MaxHeldInMemoryBytes\": 67108864, \"MaxHeldBytes\": 268435456",
+            StringComparison.Ordinal));
+
+        var options = RelayConfiguration.Load(config);
+
+        Assert.Equal((64L * 1024 * 1024, 256L * 1024 * 1024), (options.Exchange.MaxHeldInMemoryBytes, options.Exchange.MaxHeldBytes));
+    }
+
     [Fact]
     public async Task Run_WithAnInvalidConfig_StopsAtStartUpNamingTheKey()
     {

@@ -60,4 +60,42 @@ public sealed class GapTrackerTests
         Assert.Equal(2, gaps.Missing);
         Assert.Equal(9, gaps.Highest);
     }
+
+    [Fact]
+    public void HeldFragmentLostAgain_IsMissing_AndJoinsTheGapsBesideIt()
+    {
+        var gaps = new GapTracker(new SequenceRangeSet(), Opened);
+        gaps.Observe(1, Opened);
+        gaps.Observe(4, Opened.AddMinutes(1));
+        gaps.Observe(7, Opened.AddMinutes(2));
+
+        gaps.Reopen(4, Opened.AddMinutes(3));
+
+        Assert.Equal([new SequenceGap(2, 6, Opened.AddMinutes(1))], gaps.Lowest(10));
+        Assert.Equal(5, gaps.Missing);
+        Assert.Equal(7, gaps.Highest);
+
+        gaps.Reopen(1, Opened.AddMinutes(4));
+        Assert.Equal([new SequenceGap(1, 6, Opened.AddMinutes(1))], gaps.Lowest(10));
+        Assert.Equal(6, gaps.Missing);
+    }
+
+    [Fact]
+    public void HighestLostAgain_LowersTheHighest_ToTheOneHeldBelowIt()
+    {
+        var gaps = new GapTracker(new SequenceRangeSet(), Opened);
+        gaps.Observe(2, Opened);
+        gaps.Observe(3, Opened);
+        gaps.Observe(6, Opened.AddMinutes(1));
+
+        gaps.Reopen(6, Opened.AddMinutes(2));
+
+        Assert.Equal([new SequenceGap(1, 1, Opened)], gaps.Lowest(10));
+        Assert.Equal(1, gaps.Missing);
+        Assert.Equal(3, gaps.Highest);
+
+        gaps.Reopen(3, Opened.AddMinutes(3));
+        Assert.Equal(2, gaps.Highest);
+        Assert.Equal(1, gaps.Missing);
+    }
 }

@@ -90,4 +90,39 @@ public sealed class SequenceRangeSetTests
         bytes[11] = 3;
         Assert.Throws<InvalidDataException>(() => SequenceRangeSet.Deserialize(bytes));
     }
+
+    [Fact]
+    public void RemovingBelowTheWatermark_LowersItAndKeepsTheRestAsARange()
+    {
+        var set = new SequenceRangeSet();
+        set.Add(1, 10);
+        set.Add(13, 14);
+
+        Assert.True(set.Remove(6));
+
+        Assert.Equal(5, set.Cumulative);
+        Assert.Equal([new SequenceRange(7, 10), new SequenceRange(13, 14)], set.RangesAboveCumulative);
+        Assert.False(set.Contains(6));
+        Assert.True(set.Remove(10));
+        Assert.Equal([new SequenceRange(7, 9), new SequenceRange(13, 14)], set.RangesAboveCumulative);
+    }
+
+    [Fact]
+    public void RemovingFromARange_SplitsOrShrinksIt_AndWhatIsAbsentStaysAbsent()
+    {
+        var set = new SequenceRangeSet();
+        set.Add(3, 7);
+
+        Assert.True(set.Remove(5));
+        Assert.Equal([new SequenceRange(3, 4), new SequenceRange(6, 7)], set.RangesAboveCumulative);
+        Assert.True(set.Remove(3));
+        Assert.Equal([new SequenceRange(4, 4), new SequenceRange(6, 7)], set.RangesAboveCumulative);
+        Assert.False(set.Remove(5));
+        Assert.False(set.Remove(9));
+
+        // Filled again, it joins up as before.
+        set.Add(3, 3);
+        set.Add(5, 5);
+        Assert.Equal([new SequenceRange(3, 7)], set.RangesAboveCumulative);
+    }
 }

@@ -16,7 +16,8 @@ internal sealed class FaultRun : IAsyncDisposable
     private readonly FaultInjectingFolderPipe _aToB;
     private readonly FaultInjectingFolderPipe _bToA;
 
-    public FaultRun(FaultProfile profile, int[] sizesFromA, int[] sizesFromB)
+    /// <param name="tune">Changes both nodes' settings from the tests' defaults.</param>
+    public FaultRun(FaultProfile profile, int[] sizesFromA, int[] sizesFromB, Action<Layer1Options>? tune = null)
     {
         var aOut = _folder.Sub("a-out");
         var bIn = _folder.Sub("b-in");
@@ -24,8 +25,12 @@ internal sealed class FaultRun : IAsyncDisposable
         var aIn = _folder.Sub("a-in");
         _aToB = new FaultInjectingFolderPipe(new System.IO.Abstractions.FileSystem(), aOut, bIn, profile);
         _bToA = new FaultInjectingFolderPipe(new System.IO.Abstractions.FileSystem(), bOut, aIn, profile with { Seed = profile.Seed + 1 });
-        A = new Side(TestNodes.Options(_folder.Sub("state-a"), aOut, aIn), TestKeys.SiteA, TestKeys.SiteB, seed: 10, sizesFromA, sizesFromB);
-        B = new Side(TestNodes.Options(_folder.Sub("state-b"), bOut, bIn), TestKeys.SiteB, TestKeys.SiteA, seed: 20, sizesFromB, sizesFromA);
+        var aOptions = TestNodes.Options(_folder.Sub("state-a"), aOut, aIn);
+        var bOptions = TestNodes.Options(_folder.Sub("state-b"), bOut, bIn);
+        tune?.Invoke(aOptions);
+        tune?.Invoke(bOptions);
+        A = new Side(aOptions, TestKeys.SiteA, TestKeys.SiteB, seed: 10, sizesFromA, sizesFromB);
+        B = new Side(bOptions, TestKeys.SiteB, TestKeys.SiteA, seed: 20, sizesFromB, sizesFromA);
     }
 
     public Side A { get; }
@@ -98,6 +103,8 @@ internal sealed class FaultRun : IAsyncDisposable
         public long Rejected => _rejectedBeforeRestarts + _node.GetStatus().Peers.Single().Rejected.Values.Sum();
 
         public Layer1Node Node => _node;
+
+        public string StateDirectory => _options.StateDirectory;
 
         public Task AllReceived => _allReceived.Task;
 
