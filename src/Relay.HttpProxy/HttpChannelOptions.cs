@@ -13,7 +13,7 @@ public sealed class HttpChannelOptions
     /// How far a receiver may grow a stream's window on a slow link, so that one stream can keep
     /// bandwidth × round trip in flight; on a fast local link windows stay at <see cref="StreamWindowBytes"/>.
     /// </summary>
-    public long MaxStreamWindowBytes { get; set; } = 128L * 1024 * 1024;
+    public long MaxStreamWindowBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
     /// Body bytes all streams to one peer may have unacknowledged in layer 1 (on disk there); keep it

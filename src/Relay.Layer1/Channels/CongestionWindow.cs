@@ -109,7 +109,11 @@ internal sealed class CongestionWindow
 
         var allowanceMs = Math.Max(MinimumQueueAllowance.TotalMilliseconds, baseMs / 4);
         var queueMs = _roundMinimumMs - baseMs;
-        if (queueMs > allowanceMs)
+
+        // A queue built while this channel had little on the link is someone else's (the peer's data
+        // in front of the acks, another sender): cutting for it would only slow this channel.
+        var ours = _roundMinimumInLink >= Math.Max(_floor, Size / 4);
+        if (queueMs > allowanceMs && ours)
         {
             // What was on the link at that round trip, scaled to the delay with only the allowance queued.
             var target = (long)(_roundMinimumInLink * (baseMs + allowanceMs) / _roundMinimumMs);

@@ -151,7 +151,8 @@ internal sealed class OutboundChannel : IDisposable
                 Wake();
             }
 
-            var (advanced, completions, spooled, cumulative) = _window.Release(ack.Cumulative);
+            // Whatever leaves the window leaves the link, even what no ack newer than the last covered.
+            var (advanced, completions, spooled, cumulative) = _window.Release(ack.Cumulative, _congestion is null ? null : _congestion.OnLeftLink);
             if (!advanced)
             {
                 return isNewer;

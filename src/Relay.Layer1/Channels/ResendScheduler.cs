@@ -16,6 +16,10 @@ namespace Relay.Layer1.Channels;
 ///    to have arrived is lost once that fragment's round trip and a reordering allowance have passed
 ///    since its own write. On a link that delivers in order this finds a loss one round trip after
 ///    it happened, however much a queue has inflated the smoothed estimate.
+/// 4. Probe (after RFC 8985, 7): when nothing has been written for two smoothed round trips, the
+///    lowest fragment the peer lacks goes again. Then nothing written later can show a loss (the end
+///    of a transfer, or a stream that waits for the very fragment whose resend was lost), and the
+///    backed-off timeout would leave the link idle for many round trips.
 /// </remarks>
 internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roundTrips)
 {
@@ -38,13 +42,19 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
         var highestHeld = peerHeld.Count > 0 ? peerHeld[^1].To : 0;
         var smoothed = roundTrips.Smoothed;
         var lossWindow = Ticks(smoothed + (smoothed / 4 > ReorderingAllowance ? smoothed / 4 : ReorderingAllowance), frequency);
+        var lastWrite = 0L;
+        OutboundFragment? lowestLacked = null;
+        var firstDue = due.Count;
         for (var sequence = unacked.FirstSequence; sequence < endSequence; sequence++)
         {
             var fragment = unacked[sequence];
+            lastWrite = Math.Max(lastWrite, fragment.LastSentTimestamp);
             if (fragment.SendCount == 0 || fragment.QueuedForResend || AckRanges.Contains(peerHeld, sequence))
             {
                 continue;
             }
+
+            lowestLacked ??= fragment;
 
             var since = Math.Max(fragment.LastSentTimestamp, lastCumulativeAdvance);
             var dueAt = since + Ticks(roundTrips.BackedOff(fragment.SendCount), frequency);
@@ -65,6 +75,19 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
             else if (dueAt < next)
             {
                 next = dueAt;
+            }
+        }
+
+        if (lowestLacked is not null && smoothed > TimeSpan.Zero && (due.Count == firstDue || due[firstDue] != lowestLacked))
+        {
+            var probeAt = lastWrite + (2 * Ticks(smoothed, frequency));
+            if (probeAt <= now)
+            {
+                due.Insert(firstDue, lowestLacked);
+            }
+            else if (probeAt < next)
+            {
+                next = probeAt;
             }
         }
 

@@ -17,6 +17,12 @@ internal sealed class SendWindow
     private readonly int _maxFragmentData;
     private TaskCompletionSource _opened = NewSignal();
 
+    /// <summary>
+    /// Spooled data waiting for its first write keeps an in-memory copy only while this much waits:
+    /// when the link is the bottleneck, what queues behind it is read from the spool instead.
+    /// </summary>
+    public const long MaxLoadedUnsentBytes = 16L * 1024 * 1024;
+
     public SendWindow(NodeContext context, string peer, PeerChannelState state, MessageSpool spool, int maxFragmentData)
     {
         _context = context;
@@ -89,6 +95,7 @@ internal sealed class SendWindow
         var count = Math.Max(1, (int)((payload.Length + (long)_maxFragmentData - 1) / _maxFragmentData));
         var first = NextSequence;
         var spooled = payload.Length >= MessageSpool.Threshold;
+        var keepLoaded = UnsentBytes < MaxLoadedUnsentBytes;
         if (spooled)
         {
             // Written before the rows commit, so a committed row always finds its bytes.
@@ -106,7 +113,7 @@ internal sealed class SendWindow
             // Large data lives in pooled buffers (fresh large arrays cost a page fault per 4 KiB); small
             // data is stored inline in the database, which wants an array of its own.
             var inline = spooled ? [] : part.ToArray();
-            last = spooled ? OutboundFragment.Spooled(NextSequence, flags, lamport, first, offset, part.Length, part.Span) : new OutboundFragment(NextSequence, flags, lamport, inline);
+            last = spooled ? OutboundFragment.Spooled(NextSequence, flags, lamport, first, offset, part.Length, keepLoaded ? part.Span : []) : new OutboundFragment(NextSequence, flags, lamport, inline);
             Unacked.Append(last);
             stored[i] = new StoredFragment(NextSequence, (byte)flags, lamport, inline, spooled ? first : null, offset, part.Length);
             UnacknowledgedBytes += part.Length;
@@ -148,7 +155,7 @@ internal sealed class SendWindow
     /// have handled what was never sent); returns whether the window moved, the acknowledged
     /// messages and their spool files.
     /// </summary>
-    public (bool Advanced, List<TaskCompletionSource>? Acknowledged, List<long>? Spooled, long Cumulative) Release(long cumulative)
+    public (bool Advanced, List<TaskCompletionSource>? Acknowledged, List<long>? Spooled, long Cumulative) Release(long cumulative, Action<OutboundFragment>? released = null)
     {
         cumulative = Math.Min(cumulative, DurableThrough);
         if (cumulative < Unacked.FirstSequence)
@@ -161,6 +168,7 @@ internal sealed class SendWindow
         while (Unacked.Count > 0 && Unacked.FirstSequence <= cumulative)
         {
             var fragment = Unacked.RemoveFirst();
+            released?.Invoke(fragment);
             UnacknowledgedBytes -= fragment.DataLength;
             InMemoryBytes -= fragment.SpoolFirstSequence.HasValue ? 0 : fragment.DataLength;
             if (fragment.Sequence >= NextUnsentSequence)

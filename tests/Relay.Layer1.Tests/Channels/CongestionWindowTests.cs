@@ -56,6 +56,20 @@ public sealed class CongestionWindowTests
     }
 
     [Fact]
+    public void AQueueBuiltWhileLittleOfOursWasOnTheLink_IsNotOurs()
+    {
+        var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
+
+        // The peer's data fills the way back: our acks-only traffic sees 8 s round trips.
+        window.OnRoundTrip(TimeSpan.FromSeconds(4), MiB);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        window.OnRoundTrip(TimeSpan.FromSeconds(8), 2 * MiB);
+
+        Assert.Equal(512 * MiB, window.Size);
+        Assert.Equal(0, window.Reductions);
+    }
+
+    [Fact]
     public void DelayWithinTheAllowance_LeavesTheWindowAlone()
     {
         var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
@@ -95,7 +109,7 @@ public sealed class CongestionWindowTests
     [Fact]
     public void ALimitingWindow_GrowsByAQuarterWhileNoQueueShows_AndByAnEighthNearOne()
     {
-        var window = new CongestionWindow(_time, 4 * MiB, 1024 * MiB);
+        var window = new CongestionWindow(_time, 4 * MiB, 200 * MiB);
         window.OnRoundTrip(TimeSpan.FromSeconds(1), MiB);
         _time.Advance(TimeSpan.FromSeconds(1));
         window.OnRoundTrip(TimeSpan.FromSeconds(3), 60 * MiB);
@@ -132,10 +146,10 @@ public sealed class CongestionWindowTests
     [Fact]
     public void TheWindow_NeverFallsBelowItsFloor()
     {
-        var window = new CongestionWindow(_time, 32 * MiB, 512 * MiB);
+        var window = new CongestionWindow(_time, 32 * MiB, 64 * MiB);
         window.OnRoundTrip(TimeSpan.FromMilliseconds(2), MiB);
         _time.Advance(TimeSpan.FromSeconds(1));
-        window.OnRoundTrip(TimeSpan.FromSeconds(1), 8 * MiB);
+        window.OnRoundTrip(TimeSpan.FromSeconds(1), 40 * MiB);
 
         Assert.Equal(32 * MiB, window.Size);
     }

@@ -93,6 +93,81 @@ public sealed class ResendSchedulerTests
     }
 
     [Fact]
+    public void FragmentWrittenBeforeOneThatArrived_IsDueAfterThatOnesRoundTripAndTheReordering_HoweverInflatedTheEstimate()
+    {
+        // The smoothed estimate says 4 s (a queue inflated it); the link now takes 1 s.
+        for (var i = 0; i < 20; i++)
+        {
+            _roundTrips.AddSample(TimeSpan.FromSeconds(4));
+        }
+
+        var lost = Send(1)[0];
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        var arrived = Send(2)[0];
+        var newest = new ResendScheduler.NewestArrival(arrived.LastSentTimestamp, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var found = new List<OutboundFragment>();
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [], 0, Now, found, newest);
+        Assert.Empty(found);
+
+        // 1 s + 100 ms after its own write.
+        _time.Advance(TimeSpan.FromMilliseconds(90));
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [new SequenceRange(2, 2)], 0, Now, found, newest);
+        Assert.Equal([lost], found);
+    }
+
+    [Fact]
+    public void FragmentsWrittenTogether_GiveNoEvidenceAgainstEachOther()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            _roundTrips.AddSample(TimeSpan.FromSeconds(4));
+        }
+
+        var fragments = Send(1, 2, 3);
+        var newest = new ResendScheduler.NewestArrival(fragments[2].LastSentTimestamp, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var found = new List<OutboundFragment>();
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [new SequenceRange(3, 3)], 0, Now, found, newest);
+
+        Assert.Empty(found);
+    }
+
+    [Fact]
+    public void AfterTwoRoundTripsWithoutAWrite_TheLowestFragmentThePeerLacks_IsProbed()
+    {
+        var estimator = new RoundTripEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1));
+        for (var i = 0; i < 20; i++)
+        {
+            estimator.AddSample(TimeSpan.FromSeconds(1));
+        }
+
+        // A variable link: the timeout is far longer than two round trips.
+        estimator.AddSample(TimeSpan.FromSeconds(9));
+        var scheduler = new ResendScheduler(_time, estimator);
+        var smoothed = estimator.Smoothed;
+        Assert.True(estimator.RetransmitTimeout > 2 * smoothed);
+        var fragments = Send(1, 2, 3);
+        fragments[1].SendCount = 2;
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        // Fragment 2 went again later: the silence counts from that write. The peer holds 1.
+        fragments[1].LastSentTimestamp = Now;
+        SequenceRange[] held = [new(1, 1)];
+        var found = new List<OutboundFragment>();
+        _time.Advance((2 * smoothed) - TimeSpan.FromMilliseconds(10));
+        var next = scheduler.Scan(_unacked, _unacked.EndSequence, held, 0, Now, found);
+        Assert.Empty(found);
+        Assert.Equal(Now + Ticks(TimeSpan.FromMilliseconds(10)), next);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        scheduler.Scan(_unacked, _unacked.EndSequence, held, 0, Now, found);
+        Assert.Equal([fragments[1]], found);
+    }
+
+    [Fact]
     public void ManyNearlyDueFragments_DoNotMakeTheNextScanSooner_ThanTheMinimumInterval()
     {
         var fragment = Send(1)[0];
