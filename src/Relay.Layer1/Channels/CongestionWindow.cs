@@ -112,7 +112,7 @@ internal sealed class CongestionWindow
 
         // A queue built while this channel had little on the link is someone else's (the peer's data
         // in front of the acks, another sender): cutting for it would only slow this channel.
-        var ours = _roundMinimumInLink >= Math.Max(_floor, Size / 4);
+        var ours = _roundMinimumInLink >= _floor;
         if (queueMs > allowanceMs && ours)
         {
             // What was on the link at that round trip, scaled to the delay with only the allowance queued.

@@ -229,7 +229,7 @@ internal sealed class OutboundChannel : IDisposable
             if (fragment.InLink && fragment.LastSentTimestamp > newestSent && roundTrip >= congestion.BaseRoundTrip)
             {
                 newestSent = fragment.LastSentTimestamp;
-                _newestArrival = new ResendScheduler.NewestArrival(newestSent, roundTrip, congestion.BaseRoundTrip / 8);
+                _newestArrival = new ResendScheduler.NewestArrival(newestSent, roundTrip, congestion.BaseRoundTrip / 8, _context.Time.GetTimestamp());
             }
 
             congestion.OnLeftLink(fragment);

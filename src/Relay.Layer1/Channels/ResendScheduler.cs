@@ -6,20 +6,19 @@ namespace Relay.Layer1.Channels;
 /// look next; the channel acts on it. Timestamps are those of the channel's <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
-/// Two rules, as TCP has them:
+/// Three rules, as TCP has them:
 /// 1. Timeout (RFC 6298): a fragment sent <c>n</c> times is due <c>timeout × 2^(n−1)</c> after the
 ///    later of its last write and the last advance of the cumulative ack (5.3: while the peer keeps
 ///    consuming, what is queued behind is late, not lost).
-/// 2. Selective-ack loss (in the spirit of RFC 8985): a fragment the peer does not hold, below one it
-///    does, is lost once a smoothed round trip and a reordering allowance have passed since its write.
-/// 3. Time-ordered loss (RACK, RFC 8985): a fragment written before the newest-written fragment known
+/// 2. Time-ordered loss (RACK, RFC 8985): a fragment written before the newest-written fragment known
 ///    to have arrived is lost once that fragment's round trip and a reordering allowance have passed
 ///    since its own write. On a link that delivers in order this finds a loss one round trip after
-///    it happened, however much a queue has inflated the smoothed estimate.
-/// 4. Probe (after RFC 8985, 7): when nothing has been written for two smoothed round trips, the
-///    lowest fragment the peer lacks goes again. Then nothing written later can show a loss (the end
-///    of a transfer, or a stream that waits for the very fragment whose resend was lost), and the
-///    backed-off timeout would leave the link idle for many round trips.
+///    it happened, however much a queue has inflated the smoothed estimate. (A rule by sequence order
+///    and the smoothed round trip would take a fragment deep in a queue for lost while it still waits.)
+/// 3. Probe (after RFC 8985, 7): when nothing has been written and no ack has shown progress for two
+///    smoothed round trips, the lowest fragment the peer lacks goes again. Then nothing written later
+///    can show a loss (the end of a transfer, or a stream that waits for the very fragment whose
+///    resend was lost), and the backed-off timeout would leave the link idle for many round trips.
 /// </remarks>
 internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roundTrips)
 {
@@ -39,9 +38,7 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
         var arrivalWindow = Ticks(newest.RoundTrip + (newest.Reordering > ReorderingAllowance ? newest.Reordering : ReorderingAllowance), frequency: time.TimestampFrequency);
         var frequency = time.TimestampFrequency;
         var next = now + Ticks(roundTrips.RetransmitTimeout, frequency);
-        var highestHeld = peerHeld.Count > 0 ? peerHeld[^1].To : 0;
         var smoothed = roundTrips.Smoothed;
-        var lossWindow = Ticks(smoothed + (smoothed / 4 > ReorderingAllowance ? smoothed / 4 : ReorderingAllowance), frequency);
         var lastWrite = 0L;
         OutboundFragment? lowestLacked = null;
         var firstDue = due.Count;
@@ -58,11 +55,6 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
 
             var since = Math.Max(fragment.LastSentTimestamp, lastCumulativeAdvance);
             var dueAt = since + Ticks(roundTrips.BackedOff(fragment.SendCount), frequency);
-            if (sequence < highestHeld)
-            {
-                dueAt = Math.Min(dueAt, fragment.LastSentTimestamp + lossWindow);
-            }
-
             if (newest.SentTimestamp > fragment.LastSentTimestamp)
             {
                 dueAt = Math.Min(dueAt, fragment.LastSentTimestamp + arrivalWindow);
@@ -80,7 +72,9 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
 
         if (lowestLacked is not null && smoothed > TimeSpan.Zero && (due.Count == firstDue || due[firstDue] != lowestLacked))
         {
-            var probeAt = lastWrite + (2 * Ticks(smoothed, frequency));
+            // Silence is measured from the last write and the last sign of progress alike: a sender
+            // held back by its congestion window writes nothing while the link drains, and is not lost.
+            var probeAt = Math.Max(lastWrite, Math.Max(lastCumulativeAdvance, newest.LearnedTimestamp)) + (2 * Ticks(smoothed, frequency));
             if (probeAt <= now)
             {
                 due.Insert(firstDue, lowestLacked);
@@ -95,7 +89,7 @@ internal sealed class ResendScheduler(TimeProvider time, RoundTripEstimator roun
     }
 
     /// <summary>The newest-written fragment known to have arrived: when it was written, the round trip it took, and the reordering to allow.</summary>
-    public readonly record struct NewestArrival(long SentTimestamp, TimeSpan RoundTrip, TimeSpan Reordering);
+    public readonly record struct NewestArrival(long SentTimestamp, TimeSpan RoundTrip, TimeSpan Reordering, long LearnedTimestamp = 0);
 
     private static long Ticks(TimeSpan span, long frequency) => (long)(span.TotalSeconds * frequency);
 }

@@ -63,7 +63,7 @@ public sealed class CongestionWindowTests
         // The peer's data fills the way back: our acks-only traffic sees 8 s round trips.
         window.OnRoundTrip(TimeSpan.FromSeconds(4), MiB);
         _time.Advance(TimeSpan.FromSeconds(4));
-        window.OnRoundTrip(TimeSpan.FromSeconds(8), 2 * MiB);
+        window.OnRoundTrip(TimeSpan.FromSeconds(8), 3 * MiB);
 
         Assert.Equal(512 * MiB, window.Size);
         Assert.Equal(0, window.Reductions);

@@ -75,21 +75,37 @@ public sealed class ResendSchedulerTests
     }
 
     [Fact]
-    public void GapBelowAHeldFragment_IsDueAfterARoundTripAndTheReorderingAllowance_NotTheTimeout()
+    public void GapBelowAHeldFragment_IsNotTakenForLost_ByTheSmoothedRoundTripAlone()
     {
+        // The estimate says 100 ms, but the fragments wait in a queue: only time order may say lost.
         for (var i = 0; i < 20; i++)
         {
             _roundTrips.AddSample(TimeSpan.FromMilliseconds(100));
         }
 
-        var fragments = Send(1, 2);
-        var held = new[] { new SequenceRange(2, 2) };
+        Send(1, 2);
 
-        // A quarter of 100 ms is below the 50 ms allowance, so the allowance counts.
-        _time.Advance(TimeSpan.FromMilliseconds(149));
-        Assert.Empty(Due(held));
+        // Past the smoothed round trip and a quarter, before the timeout and the two-round-trip probe.
+        _time.Advance(TimeSpan.FromMilliseconds(190));
+
+        Assert.Empty(Due([new SequenceRange(2, 2)]));
+    }
+
+    [Fact]
+    public void ReorderingAllowance_IsAtLeastFiftyMilliseconds()
+    {
+        var lost = Send(1)[0];
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal([fragments[0]], Due(held));
+        var arrived = Send(2)[0];
+        var newest = new ResendScheduler.NewestArrival(arrived.LastSentTimestamp, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(5));
+        var found = new List<OutboundFragment>();
+
+        _time.Advance(TimeSpan.FromMilliseconds(148));
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [new SequenceRange(2, 2)], 0, Now, found, newest);
+        Assert.Empty(found);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [new SequenceRange(2, 2)], 0, Now, found, newest);
+        Assert.Equal([lost], found);
     }
 
     [Fact]
