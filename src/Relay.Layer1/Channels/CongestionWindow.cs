@@ -7,8 +7,8 @@ namespace Relay.Layer1.Channels;
 /// the last minutes is the link's own delay; when the lowest of the recent samples rises above it by
 /// more than a quarter of it, the excess is a queue this channel built, and the window is cut to
 /// what the link delivered at that round trip, scaled to the base delay plus that allowance. While
-/// there is no queue and the window is what limits sending, it grows by a quarter (an eighth once
-/// a queue is near) every base round trip. It starts at the ceiling: the first round trip shows the link.
+/// there is no queue and the window is what limits sending, it grows every base round trip: it
+/// doubles until a queue is first seen, then grows by a quarter (an eighth once a queue is near).
 /// A mirror's sweeps add delay that does not grow with the bytes sent, so the lowest recent sample
 /// stays near the base and the window stays open. Not thread-safe: the channel calls it under its lock.
 /// </summary>
@@ -19,6 +19,13 @@ internal sealed class CongestionWindow
 
     /// <summary>The smallest queue delay tolerated, for links whose base round trip is a few milliseconds.</summary>
     public static readonly TimeSpan MinimumQueueAllowance = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Where the window starts: above a stream's first window and bandwidth × delay of a 20 MB/s
+    /// link with seconds of delay, so a new channel is not slowed, but not so large that a first burst
+    /// fills a narrow link with a queue of many seconds before the first round trip shows it.
+    /// </summary>
+    public const long InitialSize = 128L * 1024 * 1024;
 
     private readonly TimeProvider _time;
     private readonly long _floor;
@@ -38,7 +45,7 @@ internal sealed class CongestionWindow
         _floor = Math.Min(floor, ceiling);
         _ceiling = ceiling;
         _base = new MinimumFilter(time, BaseWindow);
-        Size = ceiling;
+        Size = Math.Max(_floor, Math.Min(InitialSize, ceiling));
     }
 
     /// <summary>How many bytes may be on the link now.</summary>
@@ -125,9 +132,11 @@ internal sealed class CongestionWindow
         }
         else if (_limitedThisRound)
         {
-            // Gentle growth, faster while no queue shows at all, so the window hovers near the
-            // link's size instead of overshooting it every other round.
-            Size = Math.Min(_ceiling, Size + (queueMs < allowanceMs / 2 ? Size / 4 : Size / 8));
+            // Until a queue has first been seen the window doubles, as TCP's slow start does; after
+            // that growth is gentle, faster while no queue shows at all, so the window hovers near
+            // the link's size instead of overshooting it every other round.
+            var growth = Reductions == 0 ? Size : queueMs < allowanceMs / 2 ? Size / 4 : Size / 8;
+            Size = Math.Min(_ceiling, Size + growth);
         }
 
         StartRound(now);

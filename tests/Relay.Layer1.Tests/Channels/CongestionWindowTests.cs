@@ -65,7 +65,7 @@ public sealed class CongestionWindowTests
         _time.Advance(TimeSpan.FromSeconds(4));
         window.OnRoundTrip(TimeSpan.FromSeconds(8), 3 * MiB);
 
-        Assert.Equal(512 * MiB, window.Size);
+        Assert.Equal(CongestionWindow.InitialSize, window.Size);
         Assert.Equal(0, window.Reductions);
     }
 
@@ -78,7 +78,7 @@ public sealed class CongestionWindowTests
         _time.Advance(TimeSpan.FromSeconds(4));
         window.OnRoundTrip(TimeSpan.FromSeconds(4.9), 160 * MiB);
 
-        Assert.Equal(512 * MiB, window.Size);
+        Assert.Equal(CongestionWindow.InitialSize, window.Size);
         Assert.Equal(0, window.Reductions);
     }
 
@@ -103,7 +103,7 @@ public sealed class CongestionWindowTests
         }
 
         Assert.Equal(0, window.Reductions);
-        Assert.Equal(512 * MiB, window.Size);
+        Assert.Equal(CongestionWindow.InitialSize, window.Size);
     }
 
     [Fact]
@@ -126,6 +126,24 @@ public sealed class CongestionWindowTests
         _time.Advance(TimeSpan.FromSeconds(1));
         window.OnRoundTrip(TimeSpan.FromSeconds(1.2), 20 * MiB);
         Assert.Equal(before + (before / 8), window.Size);
+    }
+
+    [Fact]
+    public void UntilAQueueIsSeen_ALimitingWindowDoubles_UpToTheCeiling()
+    {
+        var window = new CongestionWindow(_time, 4 * MiB, 300 * MiB);
+        Assert.Equal(CongestionWindow.InitialSize, window.Size);
+        window.OnRoundTrip(TimeSpan.FromSeconds(1), MiB);
+
+        window.MarkLimited();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        window.OnRoundTrip(TimeSpan.FromSeconds(1), 100 * MiB);
+        Assert.Equal(2 * CongestionWindow.InitialSize, window.Size);
+
+        window.MarkLimited();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        window.OnRoundTrip(TimeSpan.FromSeconds(1), 200 * MiB);
+        Assert.Equal(300 * MiB, window.Size);
     }
 
     [Fact]
