@@ -418,7 +418,7 @@ internal sealed class OutboundChannel : IDisposable
         _oneWay?.TakeQueued(fragments, ref used, budget);
         while (_resendQueue.TryPeek(out var resend))
         {
-            if (resend.Sequence < _window.Unacked.FirstSequence || _acks.IsHeld(resend.Sequence))
+            if (resend.Sequence < _window.Unacked.FirstSequence || (_acks.IsHeld(resend.Sequence) && !resend.Probe))
             {
                 _resendQueue.Dequeue();
                 resend.QueuedForResend = false;
@@ -432,6 +432,7 @@ internal sealed class OutboundChannel : IDisposable
 
             _resendQueue.Dequeue();
             resend.QueuedForResend = false;
+            resend.Probe = false;
             fragments.Add(resend);
             used += resend.RecordLength;
         }

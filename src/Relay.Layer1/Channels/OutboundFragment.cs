@@ -93,6 +93,9 @@ internal sealed class OutboundFragment(long sequence, FragmentFlags flags, long 
     /// <summary>The channel's bytes on the link just after its newest copy was written.</summary>
     public long InLinkAtSend { get; set; }
 
+    /// <summary>Queued as a probe: it goes even if the peer reports holding it.</summary>
+    public bool Probe { get; set; }
+
     /// <summary>True while the fragment waits in the resend queue, so a scan does not queue it twice.</summary>
     public bool QueuedForResend { get; set; }
 

@@ -75,6 +75,24 @@ public sealed class ResendSchedulerTests
     }
 
     [Fact]
+    public void ANewlyArrivedCopy_RestartsTheTimer()
+    {
+        var fragment = Send(1)[0];
+        _time.Advance(Timeout / 2);
+
+        // Something written earlier arrived just now: the link is alive, so fragment 1 is late, not lost.
+        var newest = new ResendScheduler.NewestArrival(fragment.LastSentTimestamp - 1, Timeout / 2, TimeSpan.Zero, Now);
+        _time.Advance(Timeout / 2);
+        var found = new List<OutboundFragment>();
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [], 0, Now, found, newest);
+        Assert.Empty(found);
+
+        _time.Advance(Timeout / 2);
+        _scheduler.Scan(_unacked, _unacked.EndSequence, [], 0, Now, found, newest);
+        Assert.Equal([fragment], found);
+    }
+
+    [Fact]
     public void GapBelowAHeldFragment_IsNotTakenForLost_ByTheSmoothedRoundTripAlone()
     {
         // The estimate says 100 ms, but the fragments wait in a queue: only time order may say lost.
@@ -181,6 +199,24 @@ public sealed class ResendSchedulerTests
         _time.Advance(TimeSpan.FromMilliseconds(10));
         scheduler.Scan(_unacked, _unacked.EndSequence, held, 0, Now, found);
         Assert.Equal([fragments[1]], found);
+    }
+
+    [Fact]
+    public void APeerThatReportsHoldingEverything_ButAcksNoFurther_IsProbedWithTheLowestUnacknowledged()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            _roundTrips.AddSample(TimeSpan.FromMilliseconds(100));
+        }
+
+        var fragments = Send(1, 2);
+        SequenceRange[] held = [new(1, 2)];
+        _time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.Empty(Due(held));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([fragments[0]], Due(held));
+        Assert.True(fragments[0].Probe);
     }
 
     [Fact]
