@@ -42,12 +42,8 @@ public sealed class CongestionWindowTests
     [Fact]
     public void AQueueThatGrowsWithTheBytesSent_CutsTheWindowToTheBaseDelayPlusAQuarter()
     {
-        var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
-
         // A 4 s link: light traffic shows the base; later, 160 MiB on the link took 8 s.
-        window.OnRoundTrip(TimeSpan.FromSeconds(4), 10 * MiB);
-        _time.Advance(TimeSpan.FromSeconds(4));
-        window.OnRoundTrip(TimeSpan.FromSeconds(8), 160 * MiB);
+        var window = BaseThenRound(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), 160 * MiB);
 
         // 160 MiB at 8 s is 20 MiB/s; at 4 s + 1 s that is 100 MiB.
         Assert.Equal(100 * MiB, window.Size);
@@ -58,12 +54,8 @@ public sealed class CongestionWindowTests
     [Fact]
     public void AQueueBuiltWhileLittleOfOursWasOnTheLink_IsNotOurs()
     {
-        var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
-
         // The peer's data fills the way back: our acks-only traffic sees 8 s round trips.
-        window.OnRoundTrip(TimeSpan.FromSeconds(4), MiB);
-        _time.Advance(TimeSpan.FromSeconds(4));
-        window.OnRoundTrip(TimeSpan.FromSeconds(8), 3 * MiB);
+        var window = BaseThenRound(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), 3 * MiB);
 
         Assert.Equal(CongestionWindow.InitialSize, window.Size);
         Assert.Equal(0, window.Reductions);
@@ -72,11 +64,7 @@ public sealed class CongestionWindowTests
     [Fact]
     public void DelayWithinTheAllowance_LeavesTheWindowAlone()
     {
-        var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
-
-        window.OnRoundTrip(TimeSpan.FromSeconds(4), 10 * MiB);
-        _time.Advance(TimeSpan.FromSeconds(4));
-        window.OnRoundTrip(TimeSpan.FromSeconds(4.9), 160 * MiB);
+        var window = BaseThenRound(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4.9), 160 * MiB);
 
         Assert.Equal(CongestionWindow.InitialSize, window.Size);
         Assert.Equal(0, window.Reductions);
@@ -183,6 +171,16 @@ public sealed class CongestionWindowTests
 
         _time.Advance(CongestionWindow.BaseWindow - TimeSpan.FromMinutes(4));
         Assert.Equal(TimeSpan.FromSeconds(3), window.BaseRoundTrip);
+    }
+
+    // A first sample shows the base; one base round trip later, a sample with the given bytes on the link.
+    private CongestionWindow BaseThenRound(TimeSpan baseRoundTrip, TimeSpan roundTrip, long inLink)
+    {
+        var window = new CongestionWindow(_time, 4 * MiB, 512 * MiB);
+        window.OnRoundTrip(baseRoundTrip, MiB);
+        _time.Advance(baseRoundTrip);
+        window.OnRoundTrip(roundTrip, inLink);
+        return window;
     }
 
     private static OutboundFragment Fragment(long sequence, int length) =>
